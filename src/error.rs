@@ -1,0 +1,186 @@
+//! The crate's one error type.
+//!
+//! Every fallible operation returns [`Error`]: a small `Copy` value that names
+//! the [`Layer`] at fault and what was wrong with it, with the numbers needed
+//! to act on it (how many bytes were needed and how many there were, which
+//! version was found, ...).
+
+use core::fmt;
+
+/// The protocol layer an [`Error`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Layer {
+    /// Ethernet II header.
+    Ethernet,
+    /// IEEE 802.1Q / 802.1ad VLAN tag.
+    Vlan,
+    /// ARP packet.
+    Arp,
+    /// IPv4 header.
+    Ipv4,
+    /// IPv6 fixed header.
+    Ipv6,
+    /// An IPv6 extension header (hop-by-hop, routing, fragment, destination options, AH).
+    Ipv6Ext,
+    /// UDP header.
+    Udp,
+    /// TCP header.
+    Tcp,
+    /// ICMPv4 message.
+    Icmpv4,
+    /// ICMPv6 message.
+    Icmpv6,
+    /// VXLAN header.
+    Vxlan,
+    /// GRE header.
+    Gre,
+    /// MACsec SecTAG.
+    Macsec,
+}
+
+impl Layer {
+    /// The layer's name in lower case, as used in messages (`"ipv4"`, `"ipv6_ext"`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Layer::Ethernet => "ethernet",
+            Layer::Vlan => "vlan",
+            Layer::Arp => "arp",
+            Layer::Ipv4 => "ipv4",
+            Layer::Ipv6 => "ipv6",
+            Layer::Ipv6Ext => "ipv6_ext",
+            Layer::Udp => "udp",
+            Layer::Tcp => "tcp",
+            Layer::Icmpv4 => "icmpv4",
+            Layer::Icmpv6 => "icmpv6",
+            Layer::Vxlan => "vxlan",
+            Layer::Gre => "gre",
+            Layer::Macsec => "macsec",
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What went wrong while checking or changing a header.
+///
+/// ```
+/// use wireview::{Error, Ipv4, Layer};
+///
+/// let err = Ipv4::new(&[0x45, 0, 0, 20][..]).unwrap_err();
+/// assert_eq!(err, Error::Truncated { layer: Layer::Ipv4, needed: 20, available: 4 });
+/// assert_eq!(err.to_string(), "ipv4: truncated: needed 20 bytes, got 4");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// The buffer ends before the header (or the part a field points to) does.
+    Truncated {
+        /// The layer being read.
+        layer: Layer,
+        /// Bytes the layer needs from its start.
+        needed: usize,
+        /// Bytes there were from its start.
+        available: usize,
+    },
+    /// The version field holds a value this layer cannot have.
+    BadVersion {
+        /// The layer being read.
+        layer: Layer,
+        /// The version found.
+        found: u8,
+    },
+    /// A header-length field (IPv4 IHL, TCP data offset, an extension header's
+    /// length, ARP address lengths, ...) is smaller than the fixed part of the
+    /// header or otherwise impossible.
+    BadHeaderLength {
+        /// The layer being read.
+        layer: Layer,
+        /// The header length the field gives, in bytes.
+        found: usize,
+    },
+    /// A length field that covers header and payload (IPv4 total length, UDP
+    /// length, ...) is shorter than the header or longer than the buffer.
+    BadLength {
+        /// The layer being read.
+        layer: Layer,
+        /// The length the field gives, in bytes.
+        found: usize,
+        /// The smallest value it may have here.
+        min: usize,
+        /// The largest value it may have here.
+        max: usize,
+    },
+    /// A field holds a value this crate cannot accept here (a setter argument
+    /// out of range, a reserved bit combination, ...).
+    BadValue {
+        /// The layer being read or written.
+        layer: Layer,
+        /// The field, by its RFC name.
+        field: &'static str,
+    },
+    /// The buffer has no room for the bytes an operation must write (pushing
+    /// a tag, encapsulating, setting a GRE option bit, ...).
+    NoRoom {
+        /// The layer being written.
+        layer: Layer,
+        /// Bytes the operation needs.
+        needed: usize,
+        /// Bytes the buffer offers.
+        available: usize,
+    },
+    /// A walk went deeper than [`walk::MAX_LAYERS`](crate::walk::MAX_LAYERS)
+    /// layers, which only crafted input does.
+    TooDeep {
+        /// The layer that would have been one too many.
+        layer: Layer,
+    },
+}
+
+impl Error {
+    /// The layer this error is about.
+    pub const fn layer(&self) -> Layer {
+        match *self {
+            Error::Truncated { layer, .. }
+            | Error::BadVersion { layer, .. }
+            | Error::BadHeaderLength { layer, .. }
+            | Error::BadLength { layer, .. }
+            | Error::BadValue { layer, .. }
+            | Error::NoRoom { layer, .. }
+            | Error::TooDeep { layer } => layer,
+        }
+    }
+
+    /// Shorthand for [`Error::Truncated`].
+    pub(crate) const fn truncated(layer: Layer, needed: usize, available: usize) -> Self {
+        Error::Truncated { layer, needed, available }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::Truncated { layer, needed, available } => {
+                write!(f, "{layer}: truncated: needed {needed} bytes, got {available}")
+            }
+            Error::BadVersion { layer, found } => write!(f, "{layer}: bad version {found}"),
+            Error::BadHeaderLength { layer, found } => {
+                write!(f, "{layer}: bad header length {found}")
+            }
+            Error::BadLength { layer, found, min, max } => {
+                write!(f, "{layer}: bad length {found} (must be {min}..={max})")
+            }
+            Error::BadValue { layer, field } => write!(f, "{layer}: bad value for {field}"),
+            Error::NoRoom { layer, needed, available } => {
+                write!(f, "{layer}: no room: needed {needed} bytes, got {available}")
+            }
+            Error::TooDeep { layer } => write!(f, "{layer}: too many nested layers"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

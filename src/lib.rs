@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+
+#[cfg(test)]
+#[macro_use]
+extern crate std;
+
+pub mod checksum;
+pub mod error;
+mod field;
+
+pub use error::{Error, Layer};
+pub mod ip;
+pub mod ipv4;
+
+pub use ip::{Dscp, Ecn, IpProtocol};
+pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
