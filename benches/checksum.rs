@@ -23,7 +23,9 @@ fn plain_loop(data: &[u8]) -> u16 {
 }
 
 fn full_checksum(c: &mut Criterion) {
-    let data: Vec<u8> = (0..65536u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    let data: Vec<u8> = (0..65536u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
     let mut group = c.benchmark_group("internet_checksum");
     for size in SIZES {
         let buf = &data[..size];
@@ -32,11 +34,19 @@ fn full_checksum(c: &mut Criterion) {
             b.iter(|| wireview::checksum::internet_checksum(black_box(buf)));
         });
         group.bench_with_input(BenchmarkId::new("etherparse", size), buf, |b, buf| {
-            b.iter(|| etherparse::checksum::Sum16BitWords::new().add_slice(black_box(buf)).ones_complement());
+            b.iter(|| {
+                etherparse::checksum::Sum16BitWords::new()
+                    .add_slice(black_box(buf))
+                    .ones_complement()
+            });
         });
-        group.bench_with_input(BenchmarkId::new("internet-checksum", size), buf, |b, buf| {
-            b.iter(|| internet_checksum::checksum(black_box(buf)));
-        });
+        group.bench_with_input(
+            BenchmarkId::new("internet-checksum", size),
+            buf,
+            |b, buf| {
+                b.iter(|| internet_checksum::checksum(black_box(buf)));
+            },
+        );
         group.bench_with_input(BenchmarkId::new("plain-16bit-loop", size), buf, |b, buf| {
             b.iter(|| plain_loop(black_box(buf)));
         });

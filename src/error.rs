@@ -157,26 +157,49 @@ impl Error {
 
     /// Shorthand for [`Error::Truncated`].
     pub(crate) const fn truncated(layer: Layer, needed: usize, available: usize) -> Self {
-        Error::Truncated { layer, needed, available }
+        Error::Truncated {
+            layer,
+            needed,
+            available,
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Error::Truncated { layer, needed, available } => {
-                write!(f, "{layer}: truncated: needed {needed} bytes, got {available}")
+            Error::Truncated {
+                layer,
+                needed,
+                available,
+            } => {
+                write!(
+                    f,
+                    "{layer}: truncated: needed {needed} bytes, got {available}"
+                )
             }
             Error::BadVersion { layer, found } => write!(f, "{layer}: bad version {found}"),
             Error::BadHeaderLength { layer, found } => {
                 write!(f, "{layer}: bad header length {found}")
             }
-            Error::BadLength { layer, found, min, max } => {
+            Error::BadLength {
+                layer,
+                found,
+                min,
+                max,
+            } => {
                 write!(f, "{layer}: bad length {found} (must be {min}..={max})")
             }
             Error::BadValue { layer, field } => write!(f, "{layer}: bad value for {field}"),
-            Error::NoRoom { layer, needed, available } => {
-                write!(f, "{layer}: no room: needed {needed} bytes, got {available}")
+            Error::NoRoom {
+                layer,
+                needed,
+                available,
+            } => {
+                write!(
+                    f,
+                    "{layer}: no room: needed {needed} bytes, got {available}"
+                )
             }
             Error::TooDeep { layer } => write!(f, "{layer}: too many nested layers"),
         }

@@ -149,11 +149,17 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
         field::need(Layer::Ipv4, b, HEADER_LEN)?;
         let version = b[f::VER_IHL] >> 4;
         if version != 4 {
-            return Err(Error::BadVersion { layer: Layer::Ipv4, found: version });
+            return Err(Error::BadVersion {
+                layer: Layer::Ipv4,
+                found: version,
+            });
         }
         let header_len = usize::from(b[f::VER_IHL] & 0x0F) * 4;
         if header_len < HEADER_LEN {
-            return Err(Error::BadHeaderLength { layer: Layer::Ipv4, found: header_len });
+            return Err(Error::BadHeaderLength {
+                layer: Layer::Ipv4,
+                found: header_len,
+            });
         }
         field::need(Layer::Ipv4, b, header_len)?;
         let total = usize::from(field::u16_at(b, f::LENGTH));
@@ -309,7 +315,9 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
 
     /// The options as type-length-value items.
     pub fn options_iter(&self) -> Ipv4Options<'_> {
-        Ipv4Options { rest: self.options() }
+        Ipv4Options {
+            rest: self.options(),
+        }
     }
 
     /// Whether the buffer ends before the total length does (only possible
@@ -435,7 +443,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4<B> {
     /// [`Error::BadValue`] when `offset` does not fit in 13 bits.
     pub fn set_fragment_offset(&mut self, offset: u16) -> Result<(), Error> {
         if offset > FRAG_OFFSET_MASK {
-            return Err(Error::BadValue { layer: Layer::Ipv4, field: "fragment offset" });
+            return Err(Error::BadValue {
+                layer: Layer::Ipv4,
+                field: "fragment offset",
+            });
         }
         let v = (self.flags_frag() & !FRAG_OFFSET_MASK) | offset;
         self.set_flags_frag(v);
@@ -579,7 +590,10 @@ impl<'a> Iterator for Ipv4Options<'a> {
                     }
                     _ => {
                         self.rest = &[];
-                        Some(Err(Error::BadValue { layer: Layer::Ipv4, field: "option length" }))
+                        Some(Err(Error::BadValue {
+                            layer: Layer::Ipv4,
+                            field: "option length",
+                        }))
                     }
                 }
             }
@@ -673,10 +687,17 @@ impl Ipv4Header {
     pub fn emit_with_options(&self, buf: &mut [u8], options: &[u8]) -> Result<usize, Error> {
         let header_len = HEADER_LEN + options.len();
         if options.len() % 4 != 0 || header_len > MAX_HEADER_LEN {
-            return Err(Error::BadHeaderLength { layer: Layer::Ipv4, found: header_len });
+            return Err(Error::BadHeaderLength {
+                layer: Layer::Ipv4,
+                found: header_len,
+            });
         }
         if buf.len() < header_len {
-            return Err(Error::NoRoom { layer: Layer::Ipv4, needed: header_len, available: buf.len() });
+            return Err(Error::NoRoom {
+                layer: Layer::Ipv4,
+                needed: header_len,
+                available: buf.len(),
+            });
         }
         let total = header_len + usize::from(self.payload_len);
         let Ok(total) = u16::try_from(total) else {
@@ -769,13 +790,22 @@ mod tests {
         for len in 0..20 {
             assert_eq!(
                 Ipv4::new(&p[..len]),
-                Err(Error::Truncated { layer: Layer::Ipv4, needed: 20, available: len })
+                Err(Error::Truncated {
+                    layer: Layer::Ipv4,
+                    needed: 20,
+                    available: len
+                })
             );
         }
         for len in 20..48 {
             assert_eq!(
                 Ipv4::new(&p[..len]),
-                Err(Error::BadLength { layer: Layer::Ipv4, found: 48, min: 20, max: len })
+                Err(Error::BadLength {
+                    layer: Layer::Ipv4,
+                    found: 48,
+                    min: 20,
+                    max: len
+                })
             );
             let ip = Ipv4::new_truncated(&p[..len]).unwrap();
             assert!(ip.is_truncated());
@@ -788,7 +818,11 @@ mod tests {
         for len in 20..24 {
             assert_eq!(
                 Ipv4::new(&q[..len]),
-                Err(Error::Truncated { layer: Layer::Ipv4, needed: 24, available: len })
+                Err(Error::Truncated {
+                    layer: Layer::Ipv4,
+                    needed: 24,
+                    available: len
+                })
             );
         }
         assert!(Ipv4::new(&q[..]).is_ok());
@@ -798,14 +832,31 @@ mod tests {
     fn bad_version_ihl_and_total_len() {
         let mut p = style_packet();
         p[0] = 0x65;
-        assert_eq!(Ipv4::new(&p[..]), Err(Error::BadVersion { layer: Layer::Ipv4, found: 6 }));
+        assert_eq!(
+            Ipv4::new(&p[..]),
+            Err(Error::BadVersion {
+                layer: Layer::Ipv4,
+                found: 6
+            })
+        );
         p[0] = 0x44;
-        assert_eq!(Ipv4::new(&p[..]), Err(Error::BadHeaderLength { layer: Layer::Ipv4, found: 16 }));
+        assert_eq!(
+            Ipv4::new(&p[..]),
+            Err(Error::BadHeaderLength {
+                layer: Layer::Ipv4,
+                found: 16
+            })
+        );
         p[0] = 0x45;
         p[3] = 19;
         assert_eq!(
             Ipv4::new(&p[..]),
-            Err(Error::BadLength { layer: Layer::Ipv4, found: 19, min: 20, max: 65535 })
+            Err(Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 19,
+                min: 20,
+                max: 65535
+            })
         );
     }
 
@@ -830,7 +881,13 @@ mod tests {
         let opts: Vec<_> = ip.options_iter().collect();
         assert_eq!(
             opts,
-            [Ok(Ipv4Option { kind: 148, data: &[0, 0] }), Ok(Ipv4Option { kind: 1, data: &[] })]
+            [
+                Ok(Ipv4Option {
+                    kind: 148,
+                    data: &[0, 0]
+                }),
+                Ok(Ipv4Option { kind: 1, data: &[] })
+            ]
         );
         // Bad lengths: 0, 1, past the end.
         for bad in [[7u8, 0, 0, 0], [7, 1, 0, 0], [7, 9, 0, 0]] {
@@ -840,7 +897,13 @@ mod tests {
             q[20..].copy_from_slice(&bad);
             let ip = Ipv4::new(&q[..]).unwrap();
             let items: Vec<_> = ip.options_iter().collect();
-            assert_eq!(items, [Err(Error::BadValue { layer: Layer::Ipv4, field: "option length" })]);
+            assert_eq!(
+                items,
+                [Err(Error::BadValue {
+                    layer: Layer::Ipv4,
+                    field: "option length"
+                })]
+            );
         }
     }
 
@@ -858,15 +921,33 @@ mod tests {
         ip.set_fragment_offset(0x1FFF).unwrap();
         assert_eq!(
             ip.set_fragment_offset(0x2000),
-            Err(Error::BadValue { layer: Layer::Ipv4, field: "fragment offset" })
+            Err(Error::BadValue {
+                layer: Layer::Ipv4,
+                field: "fragment offset"
+            })
         );
-        assert_eq!((ip.dont_fragment(), ip.more_fragments(), ip.fragment_offset()), (false, true, 0x1FFF));
+        assert_eq!(
+            (
+                ip.dont_fragment(),
+                ip.more_fragments(),
+                ip.fragment_offset()
+            ),
+            (false, true, 0x1FFF)
+        );
         assert_eq!(ip.fragment_offset_bytes(), 0x1FFF * 8);
         ip.set_dscp(Dscp::EF);
         ip.set_ecn(Ecn::Ce);
         assert_eq!(ip.tos(), 0xBB);
         assert!(ip.verify_checksum());
-        assert_eq!(ip.set_total_len(49).unwrap_err(), Error::BadLength { layer: Layer::Ipv4, found: 49, min: 20, max: 48 });
+        assert_eq!(
+            ip.set_total_len(49).unwrap_err(),
+            Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 49,
+                min: 20,
+                max: 48
+            }
+        );
         ip.set_total_len(40).unwrap();
         assert_eq!(ip.payload().len(), 20);
         assert!(ip.verify_checksum());
@@ -937,8 +1018,12 @@ mod tests {
     /// A valid header with random fields and 0..=10 words of options, and a
     /// payload of 0..64 bytes.
     fn packet() -> impl Strategy<Value = Vec<u8>> {
-        (any::<[u8; 20]>(), 0usize..=10, proptest::collection::vec(any::<u8>(), 0..104)).prop_map(
-            |(fields, opt_words, rest)| {
+        (
+            any::<[u8; 20]>(),
+            0usize..=10,
+            proptest::collection::vec(any::<u8>(), 0..104),
+        )
+            .prop_map(|(fields, opt_words, rest)| {
                 let header_len = 20 + opt_words * 4;
                 let mut p = fields.to_vec();
                 p.extend_from_slice(&rest);
@@ -950,8 +1035,7 @@ mod tests {
                 let c = checksum::internet_checksum(&p[..header_len]);
                 p[10..12].copy_from_slice(&c.to_be_bytes());
                 p
-            },
-        )
+            })
     }
 
     proptest! {

@@ -7,6 +7,7 @@ extern crate std;
 
 pub mod checksum;
 pub mod error;
+#[allow(dead_code)] // REMOVE once every helper is used by a view.
 mod field;
 
 pub use error::{Error, Layer};
