@@ -1,0 +1,632 @@
+//! The `dissect` example's logic: every layer `wireview::walk` finds in every
+//! packet of a capture, printed as one JSON object per packet (the format is
+//! fixed by the crate's tool contract).
+//!
+//! Dissection happens in two steps so that the benchmark can measure the
+//! first alone: [`dissect_frame`] walks a frame and reads every field into
+//! plain values ([`Field`]s), and [`write_packet`] prints them as JSON.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+
+use wireview::arp::Arp;
+use wireview::checksum::Sum;
+use wireview::ethernet::{Ethernet, MacAddr};
+use wireview::gre::Gre;
+use wireview::icmp::{Icmpv4, Icmpv6};
+use wireview::ipv6::Ipv6;
+use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Fragment, Ipv6Routing};
+use wireview::macsec::Macsec;
+use wireview::tcp::Tcp;
+use wireview::udp::Udp;
+use wireview::vlan::VlanTag;
+use wireview::vxlan::Vxlan;
+use wireview::walk::{LayerKind, Layers};
+use wireview::{Error, Ipv4};
+
+use super::capture::{self, Record, LINKTYPE_ETHERNET};
+
+/// A field value, before it is printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// JSON `null`.
+    Null,
+    /// JSON `true`/`false`.
+    Bool(bool),
+    /// A JSON integer.
+    Int(u64),
+    /// A MAC address, printed `aa:bb:cc:dd:ee:ff`.
+    Mac(MacAddr),
+    /// An IPv4 address, printed as a dotted quad.
+    V4(Ipv4Addr),
+    /// An IPv6 address, printed in RFC 5952 form.
+    V6(Ipv6Addr),
+    /// A string printed as it is (layer names, hex strings).
+    Str(String),
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<u8> for Value {
+    fn from(v: u8) -> Self {
+        Value::Int(v.into())
+    }
+}
+
+impl From<u16> for Value {
+    fn from(v: u16) -> Self {
+        Value::Int(v.into())
+    }
+}
+
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Int(v.into())
+    }
+}
+
+impl From<u64> for Value {
+    fn from(v: u64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<usize> for Value {
+    fn from(v: usize) -> Self {
+        Value::Int(v as u64)
+    }
+}
+
+impl From<MacAddr> for Value {
+    fn from(v: MacAddr) -> Self {
+        Value::Mac(v)
+    }
+}
+
+impl From<Ipv4Addr> for Value {
+    fn from(v: Ipv4Addr) -> Self {
+        Value::V4(v)
+    }
+}
+
+impl From<Ipv6Addr> for Value {
+    fn from(v: Ipv6Addr) -> Self {
+        Value::V6(v)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One layer's fields, in print order; the first is always `layer`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Fields(pub Vec<(&'static str, Value)>);
+
+impl Fields {
+    fn new(layer: &str) -> Fields {
+        Fields(vec![("layer", Value::Str(layer.to_owned()))])
+    }
+
+    fn add(&mut self, key: &'static str, value: impl Into<Value>) -> &mut Self {
+        self.0.push((key, value.into()));
+        self
+    }
+}
+
+/// What [`dissect_frame`] found in one frame.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dissection {
+    /// Every layer, outermost first.
+    pub layers: Vec<Fields>,
+    /// The error that ended the walk, and the name of the layer it was in.
+    pub error: Option<(String, &'static str)>,
+}
+
+/// Walks an Ethernet frame and reads every field of every layer.
+pub fn dissect_frame(frame: &[u8]) -> Dissection {
+    let layers = Layers::from_ethernet(frame);
+    let mut out = Dissection {
+        layers: Vec::with_capacity(layers.len()),
+        error: None,
+    };
+    for i in 0..layers.len() {
+        match layer_fields(frame, &layers, i) {
+            Ok(fields) => out.layers.push(fields),
+            // The walk checked every header it recorded, so a view of one
+            // cannot fail; if it ever does, say so rather than hide it.
+            Err(e) => {
+                out.error = Some((e.to_string(), e.layer().name()));
+                return out;
+            }
+        }
+    }
+    if let Some(e) = layers.error() {
+        out.error = Some((e.to_string(), e.layer().name()));
+    }
+    out
+}
+
+/// A frame of a link type other than Ethernet: no layers, an error.
+pub fn not_ethernet(linktype: u32) -> Dissection {
+    let what = if linktype == u32::MAX {
+        "packet of an undescribed pcapng interface".to_owned()
+    } else {
+        format!("link type {linktype} is not Ethernet (1)")
+    };
+    Dissection {
+        layers: Vec::new(),
+        error: Some((what, "link")),
+    }
+}
+
+fn layer_fields(frame: &[u8], layers: &Layers, i: usize) -> Result<Fields, Error> {
+    let l = layers.as_slice()[i];
+    let mut f = Fields::new(l.kind.name());
+    match l.kind {
+        LayerKind::Ethernet => {
+            let eth: Ethernet<&[u8]> = layers.view(frame, i)?;
+            f.add("dst", eth.dst())
+                .add("src", eth.src())
+                .add("ethertype", eth.ethertype().0);
+        }
+        LayerKind::Vlan => {
+            let tag: VlanTag<&[u8]> = layers.view(frame, i)?;
+            // The TPID is the EtherType field just before the tag.
+            let tpid = u16::from_be_bytes([frame[l.start - 2], frame[l.start - 1]]);
+            f.add("tpid", tpid)
+                .add("pcp", tag.pcp().value())
+                .add("dei", tag.dei())
+                .add("vid", tag.vid().value())
+                .add("ethertype", tag.ethertype().0);
+        }
+        LayerKind::Arp => arp_fields(&mut f, &layers.view(frame, i)?),
+        LayerKind::Ipv4 => {
+            let ip: Ipv4<&[u8]> = layers.view(frame, i)?;
+            f.add("version", ip.version())
+                .add("ihl", ip.ihl())
+                .add("dscp", ip.dscp().value())
+                .add("ecn", ip.ecn().value())
+                .add("total_len", ip.total_len())
+                .add("id", ip.identification())
+                .add("df", ip.dont_fragment())
+                .add("mf", ip.more_fragments())
+                .add("frag_offset", ip.fragment_offset())
+                .add("ttl", ip.ttl())
+                .add("protocol", ip.protocol().0)
+                .add("checksum", ip.checksum())
+                .add("checksum_valid", ip.verify_checksum())
+                .add("src", ip.src())
+                .add("dst", ip.dst())
+                .add("options_len", ip.options().len());
+        }
+        LayerKind::Ipv6 => {
+            let ip: Ipv6<&[u8]> = layers.view(frame, i)?;
+            f.add("version", ip.version())
+                .add("dscp", ip.dscp().value())
+                .add("ecn", ip.ecn().value())
+                .add("flow_label", ip.flow_label())
+                .add("payload_len", ip.payload_len())
+                .add("next_header", ip.next_header().0)
+                .add("hop_limit", ip.hop_limit())
+                .add("src", ip.src())
+                .add("dst", ip.dst());
+        }
+        LayerKind::Ipv6Ext(kind) => {
+            let bytes = &frame[l.header_range()];
+            f.add("kind", Value::Str(ext_kind_name(kind).to_owned()))
+                .add("next_header", bytes[0])
+                .add("len", l.header_len);
+            if kind == Ipv6ExtKind::Fragment {
+                let frag = Ipv6Fragment::new(bytes)?;
+                f.add("frag_offset", frag.fragment_offset())
+                    .add("more", frag.more_fragments())
+                    .add("id", frag.identification());
+            }
+        }
+        LayerKind::Udp => {
+            let udp: Udp<&[u8]> = layers.view(frame, i)?;
+            let valid = if udp.checksum() == 0 && enclosing_is_ipv4(layers, i) {
+                None
+            } else {
+                transport_checksum_valid(frame, layers, i)
+            };
+            f.add("src_port", udp.src_port())
+                .add("dst_port", udp.dst_port())
+                .add("length", udp.length())
+                .add("checksum", udp.checksum())
+                .add("checksum_valid", valid);
+        }
+        LayerKind::Tcp => {
+            let tcp: Tcp<&[u8]> = layers.view(frame, i)?;
+            // The 9 flag bits, NS to FIN (the view keeps the reserved bits too).
+            let flags = tcp.flags().bits() & 0x01FF;
+            f.add("src_port", tcp.src_port())
+                .add("dst_port", tcp.dst_port())
+                .add("seq", tcp.seq_number())
+                .add("ack", tcp.ack_number())
+                .add("data_offset", tcp.data_offset())
+                .add("flags", flags)
+                .add("window", tcp.window())
+                .add("checksum", tcp.checksum())
+                .add("checksum_valid", transport_checksum_valid(frame, layers, i))
+                .add("urgent", tcp.urgent_pointer());
+        }
+        LayerKind::Icmpv4 => {
+            let icmp: Icmpv4<&[u8]> = layers.view(frame, i)?;
+            f.add("type", icmp.msg_type().0)
+                .add("code", icmp.code())
+                .add("checksum", icmp.checksum())
+                .add("checksum_valid", transport_checksum_valid(frame, layers, i));
+        }
+        LayerKind::Icmpv6 => {
+            let icmp: Icmpv6<&[u8]> = layers.view(frame, i)?;
+            f.add("type", icmp.msg_type().0)
+                .add("code", icmp.code())
+                .add("checksum", icmp.checksum())
+                .add("checksum_valid", transport_checksum_valid(frame, layers, i));
+        }
+        LayerKind::Vxlan => {
+            let vx: Vxlan<&[u8]> = layers.view(frame, i)?;
+            f.add("flags", vx.flags()).add("vni", vx.vni().value());
+        }
+        LayerKind::Gre => {
+            let gre: Gre<&[u8]> = layers.view(frame, i)?;
+            let valid = if !gre.checksum_present() || covered_bytes_missing(layers, i) {
+                None
+            } else {
+                gre.verify_checksum()
+            };
+            f.add("checksum_present", gre.checksum_present())
+                .add("key_present", gre.key_present())
+                .add("seq_present", gre.seq_present())
+                .add("version", gre.version())
+                .add("protocol", gre.protocol_type())
+                .add("checksum", gre.checksum())
+                .add("key", gre.key())
+                .add("seq", gre.seq())
+                // Not in the contract (extra keys are allowed).
+                .add("checksum_valid", valid);
+        }
+        LayerKind::Macsec => {
+            let sec: Macsec<&[u8]> = layers.view(frame, i)?;
+            let sci = sec.sci().map(|s| Value::Str(format!("{:016x}", s.0)));
+            f.add("version", sec.version())
+                .add("es", sec.end_station())
+                .add("sc", sec.sci_present())
+                .add("scb", sec.single_copy_broadcast())
+                .add("e", sec.encryption())
+                .add("c", sec.changed_text())
+                .add("an", sec.an().value())
+                .add("short_len", sec.short_len())
+                .add("pn", sec.pn())
+                .add("sci", sci.unwrap_or(Value::Null));
+        }
+        _ => {
+            f.add("len", l.end - l.start);
+        }
+    }
+    Ok(f)
+}
+
+fn arp_fields(f: &mut Fields, arp: &Arp<&[u8]>) {
+    f.add("htype", arp.htype())
+        .add("ptype", arp.ptype().0)
+        .add("hlen", arp.hlen())
+        .add("plen", arp.plen())
+        .add("oper", arp.oper().0);
+    let typed = arp.htype() == 1 && arp.ptype().0 == 0x0800;
+    let (sha, spa, tha, tpa) = match (
+        arp.sender_mac(),
+        arp.sender_ipv4(),
+        arp.target_mac(),
+        arp.target_ipv4(),
+    ) {
+        (Some(sha), Some(spa), Some(tha), Some(tpa)) if typed => (
+            Value::Mac(sha),
+            Value::V4(spa),
+            Value::Mac(tha),
+            Value::V4(tpa),
+        ),
+        _ => (
+            hex(arp.sha()),
+            hex(arp.spa()),
+            hex(arp.tha()),
+            hex(arp.tpa()),
+        ),
+    };
+    f.add("sha", sha)
+        .add("spa", spa)
+        .add("tha", tha)
+        .add("tpa", tpa);
+}
+
+fn hex(bytes: &[u8]) -> Value {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    Value::Str(s)
+}
+
+/// The `kind` string of an IPv6 extension header.
+pub fn ext_kind_name(kind: Ipv6ExtKind) -> &'static str {
+    match kind {
+        Ipv6ExtKind::HopByHop => "hop_by_hop",
+        Ipv6ExtKind::Routing => "routing",
+        Ipv6ExtKind::Fragment => "fragment",
+        Ipv6ExtKind::Destination => "destination",
+        Ipv6ExtKind::Auth => "auth",
+    }
+}
+
+fn enclosing_is_ipv4(layers: &Layers, i: usize) -> bool {
+    layers
+        .enclosing_ip(i)
+        .and_then(|ip| layers.get(ip))
+        .is_some_and(|l| l.kind == LayerKind::Ipv4)
+}
+
+/// Whether some of the bytes the checksum of layer `i` covers were not
+/// captured: the layer (a UDP datagram longer than the capture) or the IP
+/// datagram around it is cut short.
+fn covered_bytes_missing(layers: &Layers, i: usize) -> bool {
+    let me = layers.as_slice()[i];
+    if me.kind == LayerKind::Udp {
+        return me.truncated;
+    }
+    me.truncated
+        || layers
+            .enclosing_ip(i)
+            .and_then(|ip| layers.get(ip))
+            .is_some_and(|l| l.truncated)
+}
+
+/// Whether layer `i` (UDP, TCP, ICMP) is part of a fragmented datagram: its
+/// IPv4 header has MF set, or an IPv6 fragment header between the IPv6
+/// header and it has M set. (Later fragments have no transport layer.)
+fn is_fragment(frame: &[u8], layers: &Layers, i: usize) -> bool {
+    let Some(ip) = layers.enclosing_ip(i) else {
+        return false;
+    };
+    let ip_layer = layers.as_slice()[ip];
+    if ip_layer.kind == LayerKind::Ipv4 {
+        return Ipv4::new_truncated(&frame[ip_layer.range()]).is_ok_and(|h| h.is_fragment());
+    }
+    layers.as_slice()[ip + 1..i].iter().any(|l| {
+        l.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment)
+            && Ipv6Fragment::new(&frame[l.header_range()])
+                .is_ok_and(|f| f.more_fragments() || f.fragment_offset() != 0)
+    })
+}
+
+/// Whether the checksum of the UDP/TCP/ICMP layer `i` is right, or `None`
+/// when that cannot be known (bytes missing, or a fragment).
+fn transport_checksum_valid(frame: &[u8], layers: &Layers, i: usize) -> Option<bool> {
+    if covered_bytes_missing(layers, i) || is_fragment(frame, layers, i) {
+        return None;
+    }
+    let l = layers.as_slice()[i];
+    let sum = match l.kind {
+        LayerKind::Icmpv4 => {
+            return Some(
+                layers
+                    .view::<Icmpv4<&[u8]>>(frame, i)
+                    .ok()?
+                    .verify_checksum(),
+            )
+        }
+        LayerKind::Udp => {
+            let udp: Udp<&[u8]> = layers.view(frame, i).ok()?;
+            if udp.checksum() == 0 {
+                // Over IPv6 (the IPv4 case never gets here) a zero UDP
+                // checksum is invalid (RFC 8200 section 8.1).
+                return Some(false);
+            }
+            udp.checksum_sum(pseudo_header(frame, layers, i)?)
+        }
+        LayerKind::Tcp => layers
+            .view::<Tcp<&[u8]>>(frame, i)
+            .ok()?
+            .checksum_sum(pseudo_header(frame, layers, i)?),
+        LayerKind::Icmpv6 => layers
+            .view::<Icmpv6<&[u8]>>(frame, i)
+            .ok()?
+            .checksum_sum(pseudo_header(frame, layers, i)?),
+        _ => return None,
+    };
+    Some(sum.value() == 0xFFFF)
+}
+
+/// The pseudo-header sum of transport layer `i` (RFC 768, RFC 8200 8.1).
+fn pseudo_header(frame: &[u8], layers: &Layers, i: usize) -> Option<Sum> {
+    let l = layers.as_slice()[i];
+    let proto = match l.kind {
+        LayerKind::Udp => 17,
+        LayerKind::Tcp => 6,
+        _ => 58,
+    };
+    let len = u32::try_from(l.end - l.start).ok()?;
+    let ip_i = layers.enclosing_ip(i)?;
+    let ip_l = layers.as_slice()[ip_i];
+    if ip_l.kind == LayerKind::Ipv4 {
+        let ip = Ipv4::new_truncated(&frame[ip_l.range()]).ok()?;
+        return Some(Sum::ipv4_pseudo_header(
+            ip.src(),
+            ip.dst(),
+            proto,
+            u16::try_from(len).ok()?,
+        ));
+    }
+    let ip = Ipv6::new_truncated(&frame[ip_l.range()]).ok()?;
+    let mut dst = ip.dst();
+    for r in &layers.as_slice()[ip_i + 1..i] {
+        if r.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Routing) {
+            if let Ok(routing) = Ipv6Routing::new(&frame[r.header_range()]) {
+                if routing.segments_left() > 0 {
+                    dst = final_destination(&routing)?;
+                }
+            }
+        }
+    }
+    Some(Sum::ipv6_pseudo_header(ip.src(), dst, proto, len))
+}
+
+/// The final destination a routing header with segments left names, which
+/// the pseudo-header carries instead of the destination field (RFC 8200
+/// section 8.1): the last address for types 0 and 2, Segment List[0] for
+/// segment routing (RFC 8754 section 2.1); `None` for other types (RPL's
+/// compressed addresses).
+fn final_destination(routing: &Ipv6Routing<&[u8]>) -> Option<Ipv6Addr> {
+    // `data()` is everything after the first 4 bytes; addresses start 4 later.
+    let addresses = routing.data().get(4..)?;
+    let pick = match routing.routing_type().0 {
+        0 | 2 => addresses.len().checked_sub(16).map(|at| at - at % 16)?,
+        4 => 0,
+        _ => return None,
+    };
+    let bytes: [u8; 16] = addresses.get(pick..pick + 16)?.try_into().ok()?;
+    Some(Ipv6Addr::from(bytes))
+}
+
+// ---------------------------------------------------------------- JSON
+
+fn write_json_str(out: &mut impl Write, s: &str) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, s).map_err(std::io::Error::from)
+}
+
+fn write_value(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
+    match v {
+        Value::Null => out.write_all(b"null"),
+        Value::Bool(b) => write!(out, "{b}"),
+        Value::Int(n) => write!(out, "{n}"),
+        Value::Mac(m) => write!(out, "\"{m}\""),
+        Value::V4(a) => write!(out, "\"{a}\""),
+        Value::V6(a) => write!(out, "\"{a}\""),
+        Value::Str(s) => write_json_str(out, s),
+    }
+}
+
+fn write_object(out: &mut impl Write, fields: &Fields) -> std::io::Result<()> {
+    out.write_all(b"{")?;
+    for (k, (key, value)) in fields.0.iter().enumerate() {
+        if k > 0 {
+            out.write_all(b",")?;
+        }
+        write_json_str(out, key)?;
+        out.write_all(b":")?;
+        write_value(out, value)?;
+    }
+    out.write_all(b"}")
+}
+
+/// Prints one packet's JSON line: `n` (1-based), `len`, `layers`, `error`
+/// and, when there is an error, `error_layer`.
+pub fn write_packet(
+    out: &mut impl Write,
+    n: usize,
+    len: usize,
+    d: &Dissection,
+) -> std::io::Result<()> {
+    write!(out, "{{\"n\":{n},\"len\":{len},\"layers\":[")?;
+    for (k, layer) in d.layers.iter().enumerate() {
+        if k > 0 {
+            out.write_all(b",")?;
+        }
+        write_object(out, layer)?;
+    }
+    out.write_all(b"],\"error\":")?;
+    match &d.error {
+        None => out.write_all(b"null")?,
+        Some((msg, layer)) => {
+            write_json_str(out, msg)?;
+            out.write_all(b",\"error_layer\":")?;
+            write_json_str(out, layer)?;
+        }
+    }
+    out.write_all(b"}\n")
+}
+
+/// Dissects one capture record.
+pub fn dissect_record(rec: Record<'_>) -> Dissection {
+    if rec.linktype == LINKTYPE_ETHERNET {
+        dissect_frame(rec.data)
+    } else {
+        not_ethernet(rec.linktype)
+    }
+}
+
+/// The sample capture shipped with the crate.
+pub fn sample_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample.pcap")
+}
+
+const USAGE: &str = "usage: dissect [FILE.pcap ...]";
+
+/// Runs `dissect` with `args` (without the program name): JSON lines on
+/// `out`, messages on `err`. Returns the exit status: 0, 1 when a file
+/// cannot be read or is not a capture, 2 for a bad command line.
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> i32 {
+    let mut files = Vec::new();
+    let mut parser = lexopt::Parser::from_args(args);
+    loop {
+        match parser.next() {
+            Ok(None) => break,
+            Ok(Some(lexopt::Arg::Value(v))) => files.push(PathBuf::from(v)),
+            Ok(Some(lexopt::Arg::Long("help") | lexopt::Arg::Short('h'))) => {
+                let _ = writeln!(out, "{USAGE}");
+                return 0;
+            }
+            Ok(Some(arg)) => {
+                let _ = writeln!(err, "dissect: {} (try --help)", arg.unexpected());
+                return 2;
+            }
+            Err(e) => {
+                let _ = writeln!(err, "dissect: {e} (try --help)");
+                return 2;
+            }
+        }
+    }
+    if files.is_empty() {
+        files.push(sample_path());
+    }
+    for path in &files {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = writeln!(err, "dissect: {}: {e}", path.display());
+                return 1;
+            }
+        };
+        let mut n = 0;
+        let mut io = Ok(());
+        let result = capture::for_each_packet(&bytes, |rec| {
+            n += 1;
+            if io.is_ok() {
+                io = write_packet(out, n, rec.data.len(), &dissect_record(rec));
+            }
+        });
+        if let Err(e) = io {
+            let _ = writeln!(err, "dissect: cannot write output: {e}");
+            return 1;
+        }
+        if let Err(e) = result {
+            let _ = writeln!(err, "dissect: {}: {e}", path.display());
+            return 1;
+        }
+    }
+    0
+}

@@ -1,0 +1,374 @@
+//! The `rewrite` example's logic: change header fields of every packet of a
+//! capture in place with `wireview::packet::Packet`, whose setters keep
+//! every checksum covering a changed byte right with RFC 1624 updates (the
+//! tool never recomputes a checksum), and write the packets to a new file
+//! with the same timestamps and link type.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+
+use wireview::ip::{Dscp, Ecn};
+use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Fragment};
+use wireview::packet::Packet;
+use wireview::vlan::Vid;
+use wireview::vxlan::Vni;
+use wireview::walk::{LayerKind, Layers, Which};
+use wireview::{Error, Ipv4};
+
+use super::capture::{self, LINKTYPE_ETHERNET};
+
+/// The changes the flags ask for. `None`/`false`: leave the field alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edits {
+    /// `--ttl N`: IPv4 TTL / IPv6 hop limit.
+    pub ttl: Option<u8>,
+    /// `--dec-ttl`: TTL / hop limit minus one (0 stays 0).
+    pub dec_ttl: bool,
+    /// `--dscp N`.
+    pub dscp: Option<Dscp>,
+    /// `--ecn N`.
+    pub ecn: Option<Ecn>,
+    /// `--df 0|1`: IPv4 don't-fragment bit.
+    pub df: Option<bool>,
+    /// `--ident N`: IPv4 identification.
+    pub ident: Option<u16>,
+    /// `--ipv4-src A`.
+    pub ipv4_src: Option<Ipv4Addr>,
+    /// `--ipv4-dst A`.
+    pub ipv4_dst: Option<Ipv4Addr>,
+    /// `--ipv6-src A`.
+    pub ipv6_src: Option<Ipv6Addr>,
+    /// `--ipv6-dst A`.
+    pub ipv6_dst: Option<Ipv6Addr>,
+    /// `--src-port N`: TCP or UDP source port.
+    pub src_port: Option<u16>,
+    /// `--dst-port N`: TCP or UDP destination port.
+    pub dst_port: Option<u16>,
+    /// `--vid N`: VLAN id.
+    pub vid: Option<Vid>,
+    /// `--vni N`: VXLAN network identifier.
+    pub vni: Option<Vni>,
+    /// `--inner`: apply to the innermost header of each kind, not the outermost.
+    pub inner: bool,
+}
+
+/// What [`rewrite_frame`] did with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// At least one requested change applied.
+    Rewritten,
+    /// No layer any flag names: the frame is unchanged.
+    NotApplicable,
+    /// The walk found the frame malformed or cut short: it is unchanged.
+    Malformed,
+}
+
+/// Applies `edits` to one Ethernet frame, in place.
+///
+/// # Errors
+/// Only if the crate refuses a change the walk said was possible (which
+/// would be a bug in the crate; the frame may then be partly changed).
+pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> {
+    let mut pkt = Packet::from_ethernet(frame);
+    let layers = pkt.layers();
+    if layers.error().is_some() || (0..layers.len()).any(|i| cut_short(pkt.as_bytes(), layers, i)) {
+        return Ok(Outcome::Malformed);
+    }
+    let which = if edits.inner {
+        Which::Innermost
+    } else {
+        Which::Outermost
+    };
+    let ip = layers.find_by(LayerKind::is_ip, which);
+    let ipv4 = layers.find(LayerKind::Ipv4, which);
+    let ipv6 = layers.find(LayerKind::Ipv6, which);
+    let l4 = layers.find_by(|k| matches!(k, LayerKind::Tcp | LayerKind::Udp), which);
+    let vlan = layers.find(LayerKind::Vlan, which);
+    let vxlan = layers.find(LayerKind::Vxlan, which);
+
+    let mut applied = false;
+    let mut apply = |layer: Option<usize>, wanted: bool| {
+        let hit = wanted && layer.is_some();
+        applied |= hit;
+        layer.filter(|_| hit)
+    };
+    if let Some(i) = apply(ip, edits.ttl.is_some()) {
+        pkt.set_ttl(i, edits.ttl.unwrap_or_default())?;
+    }
+    if let Some(i) = apply(ip, edits.dec_ttl) {
+        pkt.decrement_ttl(i)?;
+    }
+    if let (Some(i), Some(dscp)) = (apply(ip, edits.dscp.is_some()), edits.dscp) {
+        pkt.set_dscp(i, dscp)?;
+    }
+    if let (Some(i), Some(ecn)) = (apply(ip, edits.ecn.is_some()), edits.ecn) {
+        pkt.set_ecn(i, ecn)?;
+    }
+    if let (Some(i), Some(df)) = (apply(ipv4, edits.df.is_some()), edits.df) {
+        pkt.set_dont_fragment(i, df)?;
+    }
+    if let (Some(i), Some(id)) = (apply(ipv4, edits.ident.is_some()), edits.ident) {
+        pkt.set_identification(i, id)?;
+    }
+    if let (Some(i), Some(a)) = (apply(ipv4, edits.ipv4_src.is_some()), edits.ipv4_src) {
+        pkt.set_ipv4_src(i, a)?;
+    }
+    if let (Some(i), Some(a)) = (apply(ipv4, edits.ipv4_dst.is_some()), edits.ipv4_dst) {
+        pkt.set_ipv4_dst(i, a)?;
+    }
+    if let (Some(i), Some(a)) = (apply(ipv6, edits.ipv6_src.is_some()), edits.ipv6_src) {
+        pkt.set_ipv6_src(i, a)?;
+    }
+    if let (Some(i), Some(a)) = (apply(ipv6, edits.ipv6_dst.is_some()), edits.ipv6_dst) {
+        pkt.set_ipv6_dst(i, a)?;
+    }
+    if let (Some(i), Some(p)) = (apply(l4, edits.src_port.is_some()), edits.src_port) {
+        pkt.set_src_port(i, p)?;
+    }
+    if let (Some(i), Some(p)) = (apply(l4, edits.dst_port.is_some()), edits.dst_port) {
+        pkt.set_dst_port(i, p)?;
+    }
+    if let (Some(i), Some(v)) = (apply(vlan, edits.vid.is_some()), edits.vid) {
+        pkt.set_vid(i, v)?;
+    }
+    if let (Some(i), Some(v)) = (apply(vxlan, edits.vni.is_some()), edits.vni) {
+        pkt.set_vni(i, v)?;
+    }
+    Ok(if applied {
+        Outcome::Rewritten
+    } else {
+        Outcome::NotApplicable
+    })
+}
+
+/// Whether layer `i` is truncated: its length field reaches past the
+/// bytes there are. The walk also flags the UDP header of a first fragment,
+/// whose length counts the whole datagram; that packet is whole, and the
+/// crate's checksum updates are exact for it, so it is not counted here.
+fn cut_short(frame: &[u8], layers: &Layers, i: usize) -> bool {
+    let l = layers.as_slice()[i];
+    if !l.truncated {
+        return false;
+    }
+    if l.kind != LayerKind::Udp {
+        return true;
+    }
+    let Some(ip) = layers.enclosing_ip(i) else {
+        return true;
+    };
+    let ip_layer = layers.as_slice()[ip];
+    if ip_layer.truncated {
+        return true;
+    }
+    let first_fragment = if ip_layer.kind == LayerKind::Ipv4 {
+        Ipv4::new_truncated(&frame[ip_layer.range()]).is_ok_and(|h| h.more_fragments())
+    } else {
+        layers.as_slice()[ip + 1..i].iter().any(|x| {
+            x.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment)
+                && Ipv6Fragment::new(&frame[x.header_range()]).is_ok_and(|f| f.more_fragments())
+        })
+    };
+    !first_fragment
+}
+
+/// Counts of what happened to the packets of a file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Packets read.
+    pub total: usize,
+    /// Packets in which at least one change applied.
+    pub rewritten: usize,
+    /// Packets copied unchanged because they are malformed or truncated (or
+    /// not Ethernet frames).
+    pub skipped: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "rewrote {} of {} packets ({} skipped: malformed)",
+            self.rewritten, self.total, self.skipped
+        )
+    }
+}
+
+/// Rewrites every packet of the capture image `input` and returns the new
+/// image with the counts.
+///
+/// # Errors
+/// A message when `input` is not a capture, or when the crate refused a
+/// change (a bug).
+pub fn rewrite_capture(input: &[u8], edits: &Edits) -> Result<(Vec<u8>, Summary), String> {
+    let mut summary = Summary::default();
+    let mut failure = None;
+    let out = capture::rewrite_packets(input, |linktype, data| {
+        summary.total += 1;
+        if linktype != LINKTYPE_ETHERNET {
+            summary.skipped += 1;
+            return;
+        }
+        let before = failure.is_none().then(|| data.to_vec());
+        match rewrite_frame(data, edits) {
+            Ok(Outcome::Rewritten) => summary.rewritten += 1,
+            Ok(Outcome::NotApplicable) => {}
+            Ok(Outcome::Malformed) => summary.skipped += 1,
+            Err(e) => {
+                // Leave the packet as it was and report the first failure.
+                if let Some(before) = before {
+                    data.copy_from_slice(&before);
+                    failure = Some(format!("packet {}: {e}", summary.total));
+                }
+            }
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    match failure {
+        Some(f) => Err(f),
+        None => Ok((out, summary)),
+    }
+}
+
+const USAGE: &str =
+    "usage: rewrite [--ttl N] [--dec-ttl] [--dscp N] [--ecn N] [--df 0|1] [--ident N] \
+[--ipv4-src A] [--ipv4-dst A] [--ipv6-src A] [--ipv6-dst A] [--src-port N] [--dst-port N] \
+[--vid N] [--vni N] [--inner] IN.pcap OUT.pcap";
+
+/// The parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// The changes.
+    pub edits: Edits,
+    /// The capture to read.
+    pub input: PathBuf,
+    /// The capture to write.
+    pub output: PathBuf,
+}
+
+/// A number in `0..=max`, decimal or `0x` hexadecimal.
+fn number(flag: &str, value: &OsString, max: u64) -> Result<u64, String> {
+    let s = value
+        .to_str()
+        .ok_or_else(|| format!("{flag}: value is not UTF-8"))?;
+    let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse::<u64>(),
+    };
+    match parsed {
+        Ok(n) if n <= max => Ok(n),
+        Ok(_) => Err(format!("{flag}: {s} is out of range (0..={max})")),
+        Err(_) => Err(format!("{flag}: {s:?} is not a number")),
+    }
+}
+
+fn address<A: std::str::FromStr>(flag: &str, value: &OsString, what: &str) -> Result<A, String> {
+    let s = value
+        .to_str()
+        .ok_or_else(|| format!("{flag}: value is not UTF-8"))?;
+    s.parse()
+        .map_err(|_| format!("{flag}: {s:?} is not an {what} address"))
+}
+
+/// Parses the command line (without the program name). `Ok(None)` means
+/// `--help`.
+///
+/// # Errors
+/// A one-line message for an unknown flag, a bad value, or a wrong number
+/// of files.
+pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Command>, String> {
+    use lexopt::Arg::{Long, Short, Value};
+    let mut edits = Edits::default();
+    let mut files = Vec::new();
+    let mut parser = lexopt::Parser::from_args(args);
+    let narrow = |n: u64| u16::try_from(n).unwrap_or(u16::MAX);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let flag = match &arg {
+            Long(name) => format!("--{name}"),
+            Short(c) => format!("-{c}"),
+            Value(_) => String::new(),
+        };
+        match arg {
+            Value(v) => files.push(PathBuf::from(v)),
+            Long("help") | Short('h') => return Ok(None),
+            Long("dec-ttl") => edits.dec_ttl = true,
+            Long("inner") => edits.inner = true,
+            Long(
+                name @ ("ttl" | "dscp" | "ecn" | "df" | "ident" | "ipv4-src" | "ipv4-dst"
+                | "ipv6-src" | "ipv6-dst" | "src-port" | "dst-port" | "vid" | "vni"),
+            ) => {
+                let name = name.to_owned();
+                let v = parser.value().map_err(|e| e.to_string())?;
+                match name.as_str() {
+                    "ttl" => edits.ttl = Some(number(&flag, &v, 255)? as u8),
+                    "dscp" => edits.dscp = Dscp::new(number(&flag, &v, 63)? as u8),
+                    "ecn" => edits.ecn = Ecn::new(number(&flag, &v, 3)? as u8),
+                    "df" => edits.df = Some(number(&flag, &v, 1)? == 1),
+                    "ident" => edits.ident = Some(narrow(number(&flag, &v, 0xFFFF)?)),
+                    "ipv4-src" => edits.ipv4_src = Some(address(&flag, &v, "IPv4")?),
+                    "ipv4-dst" => edits.ipv4_dst = Some(address(&flag, &v, "IPv4")?),
+                    "ipv6-src" => edits.ipv6_src = Some(address(&flag, &v, "IPv6")?),
+                    "ipv6-dst" => edits.ipv6_dst = Some(address(&flag, &v, "IPv6")?),
+                    "src-port" => edits.src_port = Some(narrow(number(&flag, &v, 0xFFFF)?)),
+                    "dst-port" => edits.dst_port = Some(narrow(number(&flag, &v, 0xFFFF)?)),
+                    "vid" => edits.vid = Vid::new(narrow(number(&flag, &v, 4095)?)),
+                    _ => edits.vni = Vni::new(number(&flag, &v, u64::from(Vni::MAX))? as u32),
+                }
+            }
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    let (input, output) = match <[PathBuf; 2]>::try_from(files) {
+        Ok([input, output]) => (input, output),
+        Err(files) if files.len() < 2 => return Err("expected IN.pcap and OUT.pcap".to_owned()),
+        Err(_) => return Err("expected exactly two files, IN.pcap and OUT.pcap".to_owned()),
+    };
+    Ok(Some(Command {
+        edits,
+        input,
+        output,
+    }))
+}
+
+/// Runs `rewrite` with `args` (without the program name). The summary line
+/// and any message go to `err`; `--help` prints the usage on `out`. Returns
+/// the exit status: 0, 1 when a file cannot be read, parsed or written, 2
+/// for a bad command line (OUT is then not created).
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> i32 {
+    let cmd = match parse_args(args) {
+        Ok(Some(cmd)) => cmd,
+        Ok(None) => {
+            let _ = writeln!(out, "{USAGE}");
+            return 0;
+        }
+        Err(msg) => {
+            let _ = writeln!(err, "rewrite: {msg} (try --help)");
+            return 2;
+        }
+    };
+    let input = match std::fs::read(&cmd.input) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(err, "rewrite: {}: {e}", cmd.input.display());
+            return 1;
+        }
+    };
+    let (image, summary) = match rewrite_capture(&input, &cmd.edits) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "rewrite: {}: {e}", cmd.input.display());
+            return 1;
+        }
+    };
+    if let Err(e) = std::fs::write(&cmd.output, image) {
+        let _ = writeln!(err, "rewrite: {}: {e}", cmd.output.display());
+        return 1;
+    }
+    let _ = writeln!(err, "{summary}");
+    0
+}

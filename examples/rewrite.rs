@@ -1,0 +1,28 @@
+//! Rewrites header fields of every packet of a capture in place, keeping
+//! every checksum right with RFC 1624 incremental updates.
+//!
+//! ```text
+//! cargo run --release --example rewrite -- [FLAGS] IN.pcap OUT.pcap
+//! ```
+//!
+//! Flags: `--ttl N`, `--dec-ttl`, `--dscp N`, `--ecn N`, `--df 0|1`,
+//! `--ident N`, `--ipv4-src A`, `--ipv4-dst A`, `--ipv6-src A`,
+//! `--ipv6-dst A`, `--src-port N`, `--dst-port N`, `--vid N`, `--vni N`,
+//! and `--inner` to change the innermost header of each kind instead of
+//! the outermost. Malformed packets are copied unchanged; a summary line
+//! goes to stderr.
+
+#[allow(dead_code)] // `for_each_packet` and `pcap_file` serve the other tools.
+#[path = "common/capture.rs"]
+mod capture;
+#[path = "common/rewrite_tool.rs"]
+mod rewrite_tool;
+
+fn main() {
+    let code = rewrite_tool::run(
+        std::env::args_os().skip(1),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr(),
+    );
+    std::process::exit(code);
+}

@@ -1,0 +1,3 @@
+//! Helpers shared by the tool tests.
+
+pub mod verify;

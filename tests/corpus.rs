@@ -1,0 +1,417 @@
+//! The two example tools over every capture of tcpdump's test suite
+//! (`../shared/corpus/tcpdump`, skipped with a note when absent): `dissect`
+//! never panics and prints one well-formed line per packet; `rewrite` with
+//! several flag sets changes exactly the named fields and the checksum
+//! fields, and leaves every checksum that was right before right after, as
+//! an independent from-scratch recomputation (`common::verify`) sees it.
+
+#[allow(dead_code)] // The tests use part of each tool module.
+#[path = "../examples/common/capture.rs"]
+mod capture;
+#[allow(dead_code)]
+#[path = "../examples/common/dissect_tool.rs"]
+mod dissect_tool;
+#[allow(dead_code)]
+#[path = "../examples/common/rewrite_tool.rs"]
+mod rewrite_tool;
+
+mod common;
+
+use std::ffi::OsString;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use common::verify::{checksums, Checksum};
+use rewrite_tool::Edits;
+use wireview::walk::{LayerKind, Layers, Which};
+
+fn corpus() -> Option<Vec<PathBuf>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/tcpdump");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("note: {} is absent; corpus tests skipped", dir.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+/// Every packet of a capture as (link type, bytes).
+fn packets(image: &[u8]) -> Vec<(u32, Vec<u8>)> {
+    let mut v = Vec::new();
+    capture::for_each_packet(image, |r| v.push((r.linktype, r.data.to_vec())))
+        .expect("capture parses");
+    v
+}
+
+#[test]
+fn dissect_every_capture() {
+    let Some(files) = corpus() else { return };
+    assert!(
+        files.len() > 200,
+        "expected the whole corpus, found {} files",
+        files.len()
+    );
+    let (mut total, mut with_error) = (0, 0);
+    for path in &files {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = dissect_tool::run([OsString::from(path)], &mut out, &mut err);
+        let name = path.display();
+        assert_eq!(code, 0, "{name}: {}", String::from_utf8_lossy(&err));
+        assert!(err.is_empty(), "{name}: {}", String::from_utf8_lossy(&err));
+        let image = std::fs::read(path).unwrap();
+        let pkts = packets(&image);
+        let text = String::from_utf8(out).expect("UTF-8 output");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), pkts.len(), "{name}: one line per packet");
+        for (k, (line, (_, data))) in lines.iter().zip(&pkts).enumerate() {
+            let v: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}: {e}: {line}"));
+            assert_eq!(v["n"], k + 1, "{name}: {line}");
+            assert_eq!(v["len"], data.len(), "{name}: {line}");
+            assert!(
+                line.starts_with(&format!("{{\"n\":{},\"len\":", k + 1)),
+                "{name}: key order: {line}"
+            );
+            for layer in v["layers"].as_array().expect("layers array") {
+                assert!(layer["layer"].is_string(), "{name}: {line}");
+            }
+            total += 1;
+            if !v["error"].is_null() {
+                with_error += 1;
+                assert!(v["error_layer"].is_string(), "{name}: {line}");
+            }
+            // The checksum verdicts agree with the independent checker.
+            let sums = checksums(data);
+            let layers = v["layers"].as_array().unwrap();
+            for c in &sums {
+                let printed = &layers[c.layer]["checksum_valid"];
+                let mine = c.valid();
+                if c.kind == LayerKind::Gre {
+                    continue; // an extra key, checked in tests/tools.rs
+                }
+                assert_eq!(
+                    printed.as_bool(),
+                    mine,
+                    "{name} packet {}: layer {}: {line}",
+                    k + 1,
+                    c.layer
+                );
+            }
+        }
+    }
+    println!(
+        "dissected {total} packets of {} files, {with_error} with an error",
+        files.len()
+    );
+}
+
+/// What the flags name, for the check of the output: for each, the layer
+/// kinds it targets and the byte range within that layer's header.
+struct Named {
+    flag: &'static str,
+    kinds: fn(LayerKind) -> bool,
+    range: fn(LayerKind) -> Range<usize>,
+}
+
+fn is_ip(k: LayerKind) -> bool {
+    k.is_ip()
+}
+fn is_ipv4(k: LayerKind) -> bool {
+    k == LayerKind::Ipv4
+}
+fn is_ipv6(k: LayerKind) -> bool {
+    k == LayerKind::Ipv6
+}
+fn is_l4(k: LayerKind) -> bool {
+    matches!(k, LayerKind::Tcp | LayerKind::Udp)
+}
+fn is_vlan(k: LayerKind) -> bool {
+    k == LayerKind::Vlan
+}
+fn is_vxlan(k: LayerKind) -> bool {
+    k == LayerKind::Vxlan
+}
+
+const NAMED: &[Named] = &[
+    Named {
+        flag: "--ttl",
+        kinds: is_ip,
+        range: |k| if k == LayerKind::Ipv4 { 8..9 } else { 7..8 },
+    },
+    Named {
+        flag: "--dec-ttl",
+        kinds: is_ip,
+        range: |k| if k == LayerKind::Ipv4 { 8..9 } else { 7..8 },
+    },
+    Named {
+        flag: "--dscp",
+        kinds: is_ip,
+        range: |k| if k == LayerKind::Ipv4 { 1..2 } else { 0..2 },
+    },
+    Named {
+        flag: "--ecn",
+        kinds: is_ip,
+        range: |k| if k == LayerKind::Ipv4 { 1..2 } else { 1..2 },
+    },
+    Named {
+        flag: "--df",
+        kinds: is_ipv4,
+        range: |_| 6..7,
+    },
+    Named {
+        flag: "--ident",
+        kinds: is_ipv4,
+        range: |_| 4..6,
+    },
+    Named {
+        flag: "--ipv4-src",
+        kinds: is_ipv4,
+        range: |_| 12..16,
+    },
+    Named {
+        flag: "--ipv4-dst",
+        kinds: is_ipv4,
+        range: |_| 16..20,
+    },
+    Named {
+        flag: "--ipv6-src",
+        kinds: is_ipv6,
+        range: |_| 8..24,
+    },
+    Named {
+        flag: "--ipv6-dst",
+        kinds: is_ipv6,
+        range: |_| 24..40,
+    },
+    Named {
+        flag: "--src-port",
+        kinds: is_l4,
+        range: |_| 0..2,
+    },
+    Named {
+        flag: "--dst-port",
+        kinds: is_l4,
+        range: |_| 2..4,
+    },
+    Named {
+        flag: "--vid",
+        kinds: is_vlan,
+        range: |_| 0..2,
+    },
+    Named {
+        flag: "--vni",
+        kinds: is_vxlan,
+        range: |_| 4..7,
+    },
+];
+
+/// The frame offsets the flags may change (named fields and checksum
+/// fields), and the named fields as (flag, absolute range).
+fn allowed(
+    frame: &[u8],
+    flags: &[&str],
+    inner: bool,
+) -> (Vec<bool>, Vec<(&'static str, Range<usize>)>) {
+    let layers = Layers::from_ethernet(frame);
+    let which = if inner {
+        Which::Innermost
+    } else {
+        Which::Outermost
+    };
+    let mut ok = vec![false; frame.len()];
+    let mut named = Vec::new();
+    for n in NAMED.iter().filter(|n| flags.contains(&n.flag)) {
+        if let Some(i) = layers.find_by(n.kinds, which) {
+            let l = layers.as_slice()[i];
+            let r = (n.range)(l.kind);
+            let abs = l.start + r.start..l.start + r.end;
+            ok[abs.clone()].iter_mut().for_each(|b| *b = true);
+            named.push((n.flag, abs));
+        }
+    }
+    for c in checksums(frame) {
+        ok[c.at] = true;
+        ok[c.at + 1] = true;
+    }
+    (ok, named)
+}
+
+fn args(flags: &str) -> Vec<OsString> {
+    flags.split_whitespace().map(OsString::from).collect()
+}
+
+/// The value a named field must hold after the rewrite.
+fn check_value(
+    flag: &str,
+    before: &[u8],
+    after: &[u8],
+    r: &Range<usize>,
+    edits: &Edits,
+    what: &str,
+) {
+    let got = &after[r.clone()];
+    let old = &before[r.clone()];
+    let ipv6 = r.len() == 2 && flag == "--dscp";
+    match flag {
+        "--ttl" => assert_eq!(got[0], edits.ttl.unwrap(), "{what}"),
+        "--dec-ttl" => {
+            // --ttl, applied first, may have set it.
+            let base = edits.ttl.unwrap_or(old[0]);
+            assert_eq!(got[0], base.saturating_sub(1), "{what}");
+        }
+        "--dscp" if ipv6 => {
+            let tc = ((got[0] & 0x0F) << 4) | (got[1] >> 4);
+            assert_eq!(tc >> 2, edits.dscp.unwrap().value(), "{what}");
+            assert_eq!(got[0] >> 4, 6, "{what}: version kept");
+            assert_eq!(got[1] & 0x0F, old[1] & 0x0F, "{what}: flow label kept");
+        }
+        "--dscp" => assert_eq!(got[0] >> 2, edits.dscp.unwrap().value(), "{what}"),
+        "--ipv4-src" | "--ipv4-dst" => {
+            let want = if flag == "--ipv4-src" {
+                edits.ipv4_src
+            } else {
+                edits.ipv4_dst
+            };
+            assert_eq!(got, want.unwrap().octets(), "{what}");
+        }
+        "--ipv6-src" | "--ipv6-dst" => {
+            let want = if flag == "--ipv6-src" {
+                edits.ipv6_src
+            } else {
+                edits.ipv6_dst
+            };
+            assert_eq!(got, want.unwrap().octets(), "{what}");
+        }
+        "--src-port" => assert_eq!(got, edits.src_port.unwrap().to_be_bytes(), "{what}"),
+        "--dst-port" => assert_eq!(got, edits.dst_port.unwrap().to_be_bytes(), "{what}"),
+        "--vid" => {
+            let tci = u16::from_be_bytes([got[0], got[1]]);
+            assert_eq!(tci & 0x0FFF, edits.vid.unwrap().value(), "{what}");
+            assert_eq!(got[0] >> 4, old[0] >> 4, "{what}: PCP and DEI kept");
+        }
+        "--vni" => {
+            let vni = u32::from_be_bytes([0, got[0], got[1], got[2]]);
+            assert_eq!(vni, edits.vni.unwrap().value(), "{what}");
+        }
+        _ => {}
+    }
+}
+
+/// Rewrites every corpus capture with `flags` and checks every packet.
+fn rewrite_corpus(flags: &str) {
+    let Some(files) = corpus() else { return };
+    let cmd_args = {
+        let mut a = args(flags);
+        a.push("IN".into());
+        a.push("OUT".into());
+        a
+    };
+    let edits = rewrite_tool::parse_args(cmd_args).unwrap().unwrap().edits;
+    let flag_list: Vec<&str> = flags
+        .split_whitespace()
+        .filter(|f| f.starts_with("--"))
+        .collect();
+    let (mut checked, mut rewritten, mut skipped) = (0, 0, 0);
+    for path in &files {
+        let name = path.display();
+        let image = std::fs::read(path).unwrap();
+        let (out_image, summary) =
+            rewrite_tool::rewrite_capture(&image, &edits).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let before = packets(&image);
+        let after = packets(&out_image);
+        assert_eq!(before.len(), after.len(), "{name}");
+        assert_eq!(summary.total, before.len(), "{name}");
+        let mut malformed = 0;
+        for (k, ((lt, b), (lt2, a))) in before.iter().zip(&after).enumerate() {
+            let what = format!("{name} packet {} with {flags}", k + 1);
+            assert_eq!(lt, lt2, "{what}");
+            assert_eq!(b.len(), a.len(), "{what}");
+            let walked = Layers::from_ethernet(b);
+            if walked.error().is_some() || walked.iter().any(|l| l.truncated) {
+                malformed += 1;
+                assert_eq!(a, b, "{what}: a malformed packet is copied unchanged");
+                continue;
+            }
+            let (ok, named) = allowed(b, &flag_list, edits.inner);
+            for (off, (x, y)) in b.iter().zip(a).enumerate() {
+                assert!(
+                    x == y || ok[off],
+                    "{what}: byte {off} changed ({x:#04x} -> {y:#04x}) but no flag names it"
+                );
+            }
+            for (flag, r) in &named {
+                check_value(flag, b, a, r, &edits, &what);
+            }
+            let sums_in = checksums(b);
+            let sums_out = checksums(a);
+            assert_eq!(sums_in.len(), sums_out.len(), "{what}");
+            for (ci, co) in sums_in.iter().zip(&sums_out) {
+                if ci.absent {
+                    assert_eq!(
+                        co.stored, 0,
+                        "{what}: a UDP checksum of 0 over IPv4 stays 0"
+                    );
+                }
+            }
+            if sums_in.iter().all(|c| c.valid() != Some(false)) {
+                for c in &sums_out {
+                    if let Some(e) = c.expected.filter(|_| !c.absent) {
+                        assert_eq!(
+                            c.stored, e,
+                            "{what}: {:?} checksum at {} is not the from-scratch value",
+                            c.kind, c.at
+                        );
+                    }
+                }
+                checked += 1;
+            }
+            if a != b {
+                rewritten += 1;
+            }
+        }
+        skipped += malformed;
+        assert_eq!(summary.skipped, malformed, "{name}: skipped count");
+    }
+    println!("{flags}: {checked} packets with valid checksums checked, {rewritten} changed, {skipped} skipped");
+    assert!(
+        checked > 1000 && rewritten > 500,
+        "too little was exercised"
+    );
+}
+
+#[test]
+fn rewrite_ttl_ipv4_src_src_port() {
+    rewrite_corpus("--ttl 7 --ipv4-src 10.9.8.7 --src-port 4242");
+}
+
+#[test]
+fn rewrite_inner_ipv6_dst_dscp() {
+    rewrite_corpus("--inner --ipv6-dst 2001:db8::9 --dscp 46");
+}
+
+#[test]
+fn rewrite_vni_vid_dec_ttl() {
+    rewrite_corpus("--vni 77 --vid 99 --dec-ttl");
+}
+
+#[test]
+fn rewrite_everything_inner() {
+    rewrite_corpus(
+        "--inner --ecn 3 --df 1 --ident 0xbeef --ipv4-dst 192.0.2.1 --ipv6-src 2001:db8::1 --dst-port 53 --vid 4095 --vni 16777215",
+    );
+}
+
+/// Every checksum the checker can know in `frame`.
+#[allow(dead_code)]
+fn known(frame: &[u8]) -> Vec<Checksum> {
+    checksums(frame)
+        .into_iter()
+        .filter(|c| c.expected.is_some())
+        .collect()
+}
