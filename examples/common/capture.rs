@@ -43,6 +43,14 @@ fn describe(e: &PcapError) -> String {
     }
 }
 
+/// The link type of a classic pcap header's LinkType field: its low 16
+/// bits. The upper bits carry other information (libpcap's `LT_LINKTYPE`;
+/// tcpdump's `bootp_asan.pcap` has 0x04000001, "FCS length present, 0
+/// bytes", on Ethernet).
+fn link_type(field: DataLink) -> u32 {
+    u32::from(field) & 0xFFFF
+}
+
 /// Which of the two formats a file is in, once its header parsed.
 enum Parser {
     Pcap(PcapParser),
@@ -85,7 +93,7 @@ pub fn for_each_packet(bytes: &[u8], mut f: impl FnMut(Record<'_>)) -> Result<()
     let (mut rest, parser) = open(bytes)?;
     match parser {
         Parser::Pcap(parser) => {
-            let linktype = u32::from(parser.header().datalink);
+            let linktype = link_type(parser.header().datalink);
             while !rest.is_empty() {
                 let (next, raw) = parser.next_raw_packet(rest).map_err(|e| record_error(&e))?;
                 f(Record {
@@ -137,7 +145,7 @@ pub fn rewrite_packets(
     match parser {
         Parser::Pcap(parser) => {
             let header = parser.header();
-            let linktype = u32::from(header.datalink);
+            let linktype = link_type(header.datalink);
             let mut writer =
                 PcapWriter::with_header(Vec::new(), header).map_err(|e| write_error(&e))?;
             while !rest.is_empty() {

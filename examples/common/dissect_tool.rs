@@ -43,7 +43,11 @@ pub enum Value {
     V4(Ipv4Addr),
     /// An IPv6 address, printed in RFC 5952 form.
     V6(Ipv6Addr),
-    /// A string printed as it is (layer names, hex strings).
+    /// A fixed string (layer and kind names).
+    Name(&'static str),
+    /// A 64-bit number printed as 16 lower-case hex digits (a MACsec SCI).
+    Hex64(u64),
+    /// A string (hex strings of odd ARP addresses).
     Str(String),
 }
 
@@ -107,52 +111,69 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
-/// One layer's fields, in print order; the first is always `layer`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Fields(pub Vec<(&'static str, Value)>);
+/// Appends one layer's fields to a [`Dissection`].
+struct Fields<'d>(&'d mut Vec<(&'static str, Value)>);
 
-impl Fields {
-    fn new(layer: &str) -> Fields {
-        Fields(vec![("layer", Value::Str(layer.to_owned()))])
-    }
-
+impl Fields<'_> {
     fn add(&mut self, key: &'static str, value: impl Into<Value>) -> &mut Self {
         self.0.push((key, value.into()));
         self
     }
 }
 
-/// What [`dissect_frame`] found in one frame.
+/// What [`dissect_frame`] found in one frame: the fields of every layer,
+/// outermost first, each layer's first field being `layer`, in one flat
+/// list so that a dissection reused with [`dissect_into`] allocates nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Dissection {
-    /// Every layer, outermost first.
-    pub layers: Vec<Fields>,
+    fields: Vec<(&'static str, Value)>,
+    starts: Vec<usize>,
     /// The error that ended the walk, and the name of the layer it was in.
     pub error: Option<(String, &'static str)>,
 }
 
+impl Dissection {
+    /// The layers, outermost first, each as its (key, value) list.
+    pub fn layers(&self) -> impl Iterator<Item = &[(&'static str, Value)]> {
+        self.starts
+            .iter()
+            .enumerate()
+            .map(|(k, &start)| &self.fields[start..self.starts.get(k + 1).copied().unwrap_or(self.fields.len())])
+    }
+
+    fn clear(&mut self) {
+        self.fields.clear();
+        self.starts.clear();
+        self.error = None;
+    }
+}
+
 /// Walks an Ethernet frame and reads every field of every layer.
 pub fn dissect_frame(frame: &[u8]) -> Dissection {
+    let mut out = Dissection::default();
+    dissect_into(frame, &mut out);
+    out
+}
+
+/// As [`dissect_frame`], into `out` (whose earlier content is dropped).
+pub fn dissect_into(frame: &[u8], out: &mut Dissection) {
+    out.clear();
     let layers = Layers::from_ethernet(frame);
-    let mut out = Dissection {
-        layers: Vec::with_capacity(layers.len()),
-        error: None,
-    };
     for i in 0..layers.len() {
-        match layer_fields(frame, &layers, i) {
-            Ok(fields) => out.layers.push(fields),
+        let start = out.fields.len();
+        out.starts.push(start);
+        if let Err(e) = layer_fields(frame, &layers, i, &mut Fields(&mut out.fields)) {
             // The walk checked every header it recorded, so a view of one
             // cannot fail; if it ever does, say so rather than hide it.
-            Err(e) => {
-                out.error = Some((e.to_string(), e.layer().name()));
-                return out;
-            }
+            out.fields.truncate(start);
+            out.starts.pop();
+            out.error = Some((e.to_string(), e.layer().name()));
+            return;
         }
     }
     if let Some(e) = layers.error() {
         out.error = Some((e.to_string(), e.layer().name()));
     }
-    out
 }
 
 /// A frame of a link type other than Ethernet: no layers, an error.
@@ -162,15 +183,12 @@ pub fn not_ethernet(linktype: u32) -> Dissection {
     } else {
         format!("link type {linktype} is not Ethernet (1)")
     };
-    Dissection {
-        layers: Vec::new(),
-        error: Some((what, "link")),
-    }
+    Dissection { error: Some((what, "link")), ..Dissection::default() }
 }
 
-fn layer_fields(frame: &[u8], layers: &Layers, i: usize) -> Result<Fields, Error> {
+fn layer_fields(frame: &[u8], layers: &Layers, i: usize, f: &mut Fields<'_>) -> Result<(), Error> {
     let l = layers.as_slice()[i];
-    let mut f = Fields::new(l.kind.name());
+    f.add("layer", Value::Name(l.kind.name()));
     match l.kind {
         LayerKind::Ethernet => {
             let eth: Ethernet<&[u8]> = layers.view(frame, i)?;
@@ -188,7 +206,7 @@ fn layer_fields(frame: &[u8], layers: &Layers, i: usize) -> Result<Fields, Error
                 .add("vid", tag.vid().value())
                 .add("ethertype", tag.ethertype().0);
         }
-        LayerKind::Arp => arp_fields(&mut f, &layers.view(frame, i)?),
+        LayerKind::Arp => arp_fields(f, &layers.view(frame, i)?),
         LayerKind::Ipv4 => {
             let ip: Ipv4<&[u8]> = layers.view(frame, i)?;
             f.add("version", ip.version())
@@ -222,7 +240,7 @@ fn layer_fields(frame: &[u8], layers: &Layers, i: usize) -> Result<Fields, Error
         }
         LayerKind::Ipv6Ext(kind) => {
             let bytes = &frame[l.header_range()];
-            f.add("kind", Value::Str(ext_kind_name(kind).to_owned()))
+            f.add("kind", Value::Name(ext_kind_name(kind)))
                 .add("next_header", bytes[0])
                 .add("len", l.header_len);
             if kind == Ipv6ExtKind::Fragment {
@@ -298,7 +316,7 @@ fn layer_fields(frame: &[u8], layers: &Layers, i: usize) -> Result<Fields, Error
         }
         LayerKind::Macsec => {
             let sec: Macsec<&[u8]> = layers.view(frame, i)?;
-            let sci = sec.sci().map(|s| Value::Str(format!("{:016x}", s.0)));
+            let sci = sec.sci().map(|s| Value::Hex64(s.0));
             f.add("version", sec.version())
                 .add("es", sec.end_station())
                 .add("sc", sec.sci_present())
@@ -314,10 +332,10 @@ fn layer_fields(frame: &[u8], layers: &Layers, i: usize) -> Result<Fields, Error
             f.add("len", l.end - l.start);
         }
     }
-    Ok(f)
+    Ok(())
 }
 
-fn arp_fields(f: &mut Fields, arp: &Arp<&[u8]>) {
+fn arp_fields(f: &mut Fields<'_>, arp: &Arp<&[u8]>) {
     f.add("htype", arp.htype())
         .add("ptype", arp.ptype().0)
         .add("hlen", arp.hlen())
@@ -512,13 +530,15 @@ fn write_value(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
         Value::Mac(m) => write!(out, "\"{m}\""),
         Value::V4(a) => write!(out, "\"{a}\""),
         Value::V6(a) => write!(out, "\"{a}\""),
+        Value::Name(s) => write_json_str(out, s),
+        Value::Hex64(n) => write!(out, "\"{n:016x}\""),
         Value::Str(s) => write_json_str(out, s),
     }
 }
 
-fn write_object(out: &mut impl Write, fields: &Fields) -> std::io::Result<()> {
+fn write_object(out: &mut impl Write, fields: &[(&'static str, Value)]) -> std::io::Result<()> {
     out.write_all(b"{")?;
-    for (k, (key, value)) in fields.0.iter().enumerate() {
+    for (k, (key, value)) in fields.iter().enumerate() {
         if k > 0 {
             out.write_all(b",")?;
         }
@@ -538,7 +558,7 @@ pub fn write_packet(
     d: &Dissection,
 ) -> std::io::Result<()> {
     write!(out, "{{\"n\":{n},\"len\":{len},\"layers\":[")?;
-    for (k, layer) in d.layers.iter().enumerate() {
+    for (k, layer) in d.layers().enumerate() {
         if k > 0 {
             out.write_all(b",")?;
         }
