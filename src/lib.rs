@@ -13,6 +13,14 @@ mod field;
 pub use error::{Error, Layer};
 pub mod ip;
 pub mod ipv4;
+pub mod ipv6;
+pub mod ipv6_ext;
 
 pub use ip::{Dscp, Ecn, IpProtocol};
 pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
+pub use ipv6::{Ipv6, Ipv6Header, Ipv6Mut, Ipv6Ref};
+pub use ipv6_ext::{
+    ExtHeaders, Ipv6Auth, Ipv6AuthMut, Ipv6AuthRef, Ipv6Ext, Ipv6ExtKind, Ipv6Fragment,
+    Ipv6FragmentHeader, Ipv6FragmentMut, Ipv6FragmentRef, Ipv6Option, Ipv6Options, Ipv6Routing,
+    Ipv6RoutingMut, Ipv6RoutingRef, Ipv6RoutingType,
+};
