@@ -524,3 +524,348 @@ impl Ipv6Header {
         Ok(HEADER_LEN)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    /// An MLDv2 report from tcpdump's test capture `icmpv6.pcap` (packet 2),
+    /// Ethernet header removed: fe80::215:17ff:fecc:e546 -> ff02::16, hop
+    /// limit 1, a hop-by-hop header with a router alert, ICMPv6 type 143.
+    const MLD_REPORT: [u8; 76] = [
+        0x60, 0x00, 0x00, 0x00, // version 6, traffic class 0, flow label 0
+        0x00, 0x24, 0x00, 0x01, // payload length 36, next header 0 (hop-by-hop), hop limit 1
+        0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // source fe80::
+        0x02, 0x15, 0x17, 0xff, 0xfe, 0xcc, 0xe5, 0x46, //   215:17ff:fecc:e546
+        0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // destination ff02::
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x16, //   16
+        0x3a, 0x00, 0x05, 0x02, 0x00, 0x00, 0x01,
+        0x00, // hop-by-hop: next 58, router alert 0, PadN
+        0x8f, 0x00, 0x1f, 0xc5, 0x00, 0x00, 0x00,
+        0x01, // ICMPv6 143, checksum 0x1fc5, 1 record
+        0x04, 0x00, 0x00, 0x00, 0xff, 0x02, 0x00, 0x00, // record: change to exclude, ff02::
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0d, 0xb8, //   db8:
+        0x11, 0x22, 0x33, 0x44, //                          1122:3344
+    ];
+    /// Where the ICMPv6 message starts in `MLD_REPORT`, and its length.
+    const ICMP_AT: usize = 48;
+    const ICMP_LEN: u32 = 28;
+
+    fn icmp_sum(p: &[u8]) -> u16 {
+        let ip = Ipv6::new(p).unwrap();
+        ip.pseudo_header_sum(IpProtocol::ICMPV6, ICMP_LEN)
+            .add_bytes(&p[ICMP_AT..])
+            .value()
+    }
+
+    #[test]
+    fn mld_report_fields() {
+        let ip = Ipv6::new(&MLD_REPORT[..]).unwrap();
+        assert_eq!(ip.version(), 6);
+        assert_eq!(ip.header_len(), 40);
+        assert_eq!(ip.traffic_class(), 0);
+        assert_eq!((ip.dscp(), ip.ecn()), (Dscp::CS0, Ecn::NotEct));
+        assert_eq!(ip.flow_label(), 0);
+        assert_eq!(ip.payload_len(), 36);
+        assert_eq!(ip.next_header(), IpProtocol::HOP_BY_HOP);
+        assert_eq!(ip.hop_limit(), 1);
+        assert_eq!(
+            ip.src(),
+            "fe80::215:17ff:fecc:e546".parse::<Ipv6Addr>().unwrap()
+        );
+        assert_eq!(ip.dst(), "ff02::16".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(ip.header(), &MLD_REPORT[..40]);
+        assert_eq!(ip.payload(), &MLD_REPORT[40..]);
+        assert!(!ip.is_truncated() && !ip.is_jumbogram());
+        // The stored ICMPv6 checksum is right with this pseudo-header.
+        assert_eq!(icmp_sum(&MLD_REPORT), 0xFFFF);
+        let mut exts = ip.ext_headers();
+        let hbh = exts.next().unwrap().unwrap();
+        assert_eq!((hbh.next_header, hbh.len()), (IpProtocol::ICMPV6, 8));
+        assert!(exts.next().is_none());
+        assert_eq!(exts.upper_layer(), (IpProtocol::ICMPV6, 8));
+    }
+
+    #[test]
+    fn every_truncated_length_is_reported_exactly() {
+        for len in 0..40 {
+            assert_eq!(
+                Ipv6::new(&MLD_REPORT[..len]),
+                Err(Error::Truncated {
+                    layer: Layer::Ipv6,
+                    needed: 40,
+                    available: len
+                })
+            );
+            assert_eq!(
+                Ipv6::new_truncated(&MLD_REPORT[..len]),
+                Err(Error::Truncated {
+                    layer: Layer::Ipv6,
+                    needed: 40,
+                    available: len
+                })
+            );
+        }
+        for len in 40..MLD_REPORT.len() {
+            assert_eq!(
+                Ipv6::new(&MLD_REPORT[..len]),
+                Err(Error::BadLength {
+                    layer: Layer::Ipv6,
+                    found: 36,
+                    min: 0,
+                    max: len - 40
+                })
+            );
+            let ip = Ipv6::new_truncated(&MLD_REPORT[..len]).unwrap();
+            assert!(ip.is_truncated());
+            assert_eq!(ip.payload(), &MLD_REPORT[40..len]);
+            assert_eq!(ip.into_payload().len(), len - 40);
+        }
+        let ip = Ipv6::new_truncated(&MLD_REPORT[..]).unwrap();
+        assert!(!ip.is_truncated());
+    }
+
+    #[test]
+    fn bad_version() {
+        let mut p = MLD_REPORT;
+        for v in [0u8, 4, 7, 15] {
+            p[0] = v << 4;
+            assert_eq!(
+                Ipv6::new(&p[..]),
+                Err(Error::BadVersion {
+                    layer: Layer::Ipv6,
+                    found: v
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn padding_is_not_payload() {
+        // A bare header with no next header, padded to Ethernet's 46-byte minimum.
+        let mut frame = [0u8; 46];
+        Ipv6Header::default().emit(&mut frame).unwrap();
+        let ip = Ipv6::new(&frame[..]).unwrap();
+        assert_eq!(ip.payload(), &[] as &[u8]);
+        assert!(ip.ext_headers().next().is_none());
+        let mut ip = Ipv6Mut::new(&mut frame[..]).unwrap();
+        ip.set_payload_len(2).unwrap();
+        assert_eq!(ip.payload_mut().len(), 2);
+        assert_eq!(ip.into_payload().len(), 2);
+    }
+
+    /// The IPv6 and hop-by-hop headers of tcpdump's `bigtcp-ipv6-hbh.pcap`, a
+    /// Linux BIG TCP jumbogram of 80 040 payload octets (addresses and TCP
+    /// header zeroed here), cut to 88 bytes.
+    #[test]
+    fn jumbogram_payload_runs_to_the_buffer_end() {
+        let mut p = [0u8; 88];
+        p[..8].copy_from_slice(&[0x60, 0x0a, 0x31, 0xee, 0x00, 0x00, 0x00, 0x40]);
+        // hop-by-hop: next header TCP, Jumbo Payload option 0xc2 of 0x000138a8 octets.
+        p[40..48].copy_from_slice(&[0x06, 0x00, 0xc2, 0x04, 0x00, 0x01, 0x38, 0xa8]);
+        let ip = Ipv6::new(&p[..]).unwrap();
+        assert_eq!((ip.payload_len(), ip.flow_label()), (0, 0xa31ee));
+        assert!(ip.is_jumbogram() && !ip.is_truncated());
+        assert_eq!(ip.payload().len(), 48);
+        let mut exts = ip.ext_headers();
+        let hbh = exts.next().unwrap().unwrap();
+        let jumbo = hbh.options().unwrap().next().unwrap().unwrap();
+        assert_eq!(jumbo.kind, crate::ipv6_ext::Ipv6Option::JUMBO_PAYLOAD);
+        assert_eq!(jumbo.data, &80_040u32.to_be_bytes());
+        assert!(exts.next().is_none());
+        assert_eq!(exts.upper_layer(), (IpProtocol::TCP, 8));
+        // Payload length 0 without hop-by-hop is an empty payload, not a jumbogram.
+        p[6] = 59;
+        let ip = Ipv6::new(&p[..]).unwrap();
+        assert!(!ip.is_jumbogram());
+        assert_eq!(ip.payload().len(), 0);
+    }
+
+    #[test]
+    fn setters_and_bounds() {
+        let mut p = MLD_REPORT;
+        let mut ip = Ipv6Mut::new(&mut p[..]).unwrap();
+        ip.set_flow_label(0xF_FFFF).unwrap();
+        assert_eq!(
+            ip.set_flow_label(0x10_0000),
+            Err(Error::BadValue {
+                layer: Layer::Ipv6,
+                field: "flow label"
+            })
+        );
+        ip.set_dscp(Dscp::EF);
+        ip.set_ecn(Ecn::Ce);
+        assert_eq!(ip.traffic_class(), 0xBB);
+        assert_eq!((ip.version(), ip.flow_label()), (6, 0xF_FFFF));
+        assert_eq!(&ip.header()[..4], &[0x6B, 0xBF, 0xFF, 0xFF]);
+        ip.set_traffic_class(0x01);
+        assert_eq!((ip.dscp(), ip.ecn()), (Dscp::CS0, Ecn::Ect1));
+        assert_eq!(
+            ip.set_payload_len(37),
+            Err(Error::BadLength {
+                layer: Layer::Ipv6,
+                found: 37,
+                min: 0,
+                max: 36
+            })
+        );
+        ip.set_payload_len(8).unwrap();
+        assert_eq!(ip.payload().len(), 8);
+        ip.set_next_header(IpProtocol::UDP);
+        ip.set_hop_limit(2);
+        assert!(!ip.decrement_hop_limit());
+        assert!(ip.decrement_hop_limit());
+        assert!(ip.decrement_hop_limit());
+        assert_eq!(ip.hop_limit(), 0);
+        assert_eq!(ip.next_header(), IpProtocol::UDP);
+        assert_eq!(ip.as_bytes().len(), 76);
+    }
+
+    #[test]
+    fn emit_errors() {
+        let mut short = [0u8; 39];
+        assert_eq!(
+            Ipv6Header::default().emit(&mut short),
+            Err(Error::NoRoom {
+                layer: Layer::Ipv6,
+                needed: 40,
+                available: 39
+            })
+        );
+        let hdr = Ipv6Header {
+            flow_label: 0x10_0000,
+            ..Ipv6Header::default()
+        };
+        assert_eq!(
+            hdr.emit(&mut [0u8; 40]),
+            Err(Error::BadValue {
+                layer: Layer::Ipv6,
+                field: "flow label"
+            })
+        );
+        // The real header re-emitted from its fields is byte for byte the same.
+        let ip = Ipv6::new(&MLD_REPORT[..]).unwrap();
+        let hdr = Ipv6Header {
+            dscp: ip.dscp(),
+            ecn: ip.ecn(),
+            flow_label: ip.flow_label(),
+            payload_len: ip.payload_len(),
+            next_header: ip.next_header(),
+            hop_limit: ip.hop_limit(),
+            src: ip.src(),
+            dst: ip.dst(),
+        };
+        let mut out = [0u8; 40];
+        assert_eq!(hdr.emit(&mut out), Ok(40));
+        assert_eq!(out, MLD_REPORT[..40]);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        TrafficClass(u8),
+        Dscp(u8),
+        Ecn(u8),
+        FlowLabel(u32),
+        PayloadLen(u16),
+        NextHeader(u8),
+        HopLimit(u8),
+        DecHopLimit,
+        Src(u128),
+        Dst(u128),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            any::<u8>().prop_map(Op::TrafficClass),
+            (0u8..64).prop_map(Op::Dscp),
+            (0u8..4).prop_map(Op::Ecn),
+            (0u32..0x20_0000).prop_map(Op::FlowLabel),
+            (0u16..80).prop_map(Op::PayloadLen),
+            any::<u8>().prop_map(Op::NextHeader),
+            any::<u8>().prop_map(Op::HopLimit),
+            Just(Op::DecHopLimit),
+            any::<u128>().prop_map(Op::Src),
+            any::<u128>().prop_map(Op::Dst),
+        ]
+    }
+
+    proptest! {
+        /// Every setter changes its field alone, and the deltas of address
+        /// changes keep the ICMPv6 checksum equal to a recompute, bit for bit.
+        #[test]
+        fn setters_change_one_field_and_deltas_keep_the_checksum(
+            ops in proptest::collection::vec(op(), 1..20),
+        ) {
+            let mut p = MLD_REPORT;
+            for op in ops {
+                let before = p;
+                let mut ip = Ipv6Mut::new(&mut p[..]).unwrap();
+                let mut delta = Delta::NONE;
+                let mut changed: core::ops::Range<usize> = 0..0;
+                match op {
+                    Op::TrafficClass(v) => { ip.set_traffic_class(v); prop_assert_eq!(ip.traffic_class(), v); changed = 0..2; }
+                    Op::Dscp(v) => { ip.set_dscp(Dscp::new(v).unwrap()); prop_assert_eq!(ip.dscp().value(), v); changed = 0..2; }
+                    Op::Ecn(v) => { ip.set_ecn(Ecn::from_bits(v)); prop_assert_eq!(ip.ecn().value(), v); changed = 0..2; }
+                    Op::FlowLabel(v) => {
+                        let r = ip.set_flow_label(v);
+                        prop_assert_eq!(r.is_ok(), v <= MAX_FLOW_LABEL);
+                        if r.is_ok() { prop_assert_eq!(ip.flow_label(), v); }
+                        changed = 1..4;
+                    }
+                    Op::PayloadLen(v) => {
+                        let r = ip.set_payload_len(v);
+                        prop_assert_eq!(r.is_ok(), v <= 36);
+                        if r.is_ok() && !ip.is_jumbogram() { prop_assert_eq!(ip.payload().len(), usize::from(v)); }
+                        changed = 4..6;
+                    }
+                    Op::NextHeader(v) => { ip.set_next_header(IpProtocol(v)); prop_assert_eq!(ip.next_header().0, v); changed = 6..7; }
+                    Op::HopLimit(v) => { ip.set_hop_limit(v); prop_assert_eq!(ip.hop_limit(), v); changed = 7..8; }
+                    Op::DecHopLimit => {
+                        let old = ip.hop_limit();
+                        let zero = ip.decrement_hop_limit();
+                        prop_assert_eq!(ip.hop_limit(), old.saturating_sub(1));
+                        prop_assert_eq!(zero, ip.hop_limit() == 0);
+                        changed = 7..8;
+                    }
+                    Op::Src(v) => { delta = ip.set_src(v.into()); prop_assert_eq!(ip.src(), Ipv6Addr::from(v)); changed = 8..24; }
+                    Op::Dst(v) => { delta = ip.set_dst(v.into()); prop_assert_eq!(ip.dst(), Ipv6Addr::from(v)); changed = 24..40; }
+                }
+                prop_assert_eq!(p[0] >> 4, 6);
+                for i in (0..40).filter(|i| !changed.contains(i)) {
+                    prop_assert_eq!(p[i], before[i], "byte {} changed", i);
+                }
+                let stored = u16::from_be_bytes([p[ICMP_AT + 2], p[ICMP_AT + 3]]);
+                let patched = delta.apply(stored);
+                p[ICMP_AT + 2..ICMP_AT + 4].copy_from_slice(&patched.to_be_bytes());
+                let mut zeroed = p[ICMP_AT..].to_vec();
+                zeroed[2..4].fill(0);
+                let ip = Ipv6::new_truncated(&p[..]).unwrap();
+                let fresh = ip.pseudo_header_sum(IpProtocol::ICMPV6, ICMP_LEN).add_bytes(&zeroed).checksum();
+                prop_assert_eq!(patched, fresh);
+            }
+        }
+
+        #[test]
+        fn emit_then_parse_round_trips(
+            dscp in 0u8..64, ecn in 0u8..4, flow in 0u32..=MAX_FLOW_LABEL, payload_len in 0u16..100,
+            next: u8, hop: u8, src: u128, dst: u128,
+        ) {
+            let hdr = Ipv6Header {
+                dscp: Dscp::new(dscp).unwrap(), ecn: Ecn::from_bits(ecn), flow_label: flow,
+                payload_len, next_header: IpProtocol(next), hop_limit: hop,
+                src: src.into(), dst: dst.into(),
+            };
+            let mut buf: Vec<u8> = std::vec![0xAA; 140];
+            prop_assert_eq!(hdr.emit(&mut buf), Ok(40));
+            let ip = Ipv6::new(&buf[..]).unwrap();
+            prop_assert_eq!((ip.version(), ip.dscp().value(), ip.ecn().value(), ip.flow_label()), (6, dscp, ecn, flow));
+            prop_assert_eq!((ip.payload_len(), ip.next_header().0, ip.hop_limit()), (payload_len, next, hop));
+            prop_assert_eq!((ip.src(), ip.dst()), (Ipv6Addr::from(src), Ipv6Addr::from(dst)));
+            if !ip.is_jumbogram() {
+                prop_assert_eq!(ip.payload().len(), usize::from(payload_len));
+            }
+        }
+    }
+}

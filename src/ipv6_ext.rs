@@ -959,3 +959,569 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv6Auth<B> {
         &mut self.buf.as_mut()[auth_at::ICV..end]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checksum::Sum;
+    use crate::ipv6::Ipv6;
+    use core::net::Ipv6Addr;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    /// An ICMPv6 echo request through a type 0 routing header, from
+    /// tcpdump's test capture `ipv6-routing-header.pcap` (packet 1),
+    /// Ethernet header removed.
+    const ECHO_VIA_RH0: [u8; 72] = [
+        0x60, 0x00, 0x00, 0x00, // version 6, traffic class 0, flow label 0
+        0x00, 0x20, 0x2b, 0x04, // payload length 32, next header 43 (routing), hop limit 4
+        0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x44, // source 2200::244:
+        0x02, 0x12, 0x3f, 0xff, 0xfe, 0xae, 0x22, 0xf7, //   212:3fff:feae:22f7
+        0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x40, // destination (next hop) 2200::240:
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, //   2:0:0:4
+        0x3a, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00,
+        0x00, // routing: next 58, 24 octets, type 0, 1 left
+        0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x10, //   final destination 2200::210:
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, //   2:0:0:4
+        0x80, 0x00, 0xd3, 0xab, 0x00, 0x00, 0x00,
+        0x00, // ICMPv6 echo request, checksum 0xd3ab, id 0, seq 0
+    ];
+
+    #[test]
+    fn echo_request_through_a_routing_header() {
+        let ip = Ipv6::new(&ECHO_VIA_RH0[..]).unwrap();
+        let mut exts = ip.ext_headers();
+        let rt = exts.next().unwrap().unwrap();
+        assert_eq!(
+            (rt.kind, rt.next_header, rt.len()),
+            (Ipv6ExtKind::Routing, IpProtocol::ICMPV6, 24)
+        );
+        assert!(rt.options().is_none());
+        assert!(exts.next().is_none());
+        assert!(exts.next().is_none());
+        assert_eq!(exts.upper_layer(), (IpProtocol::ICMPV6, 24));
+
+        let rt = Ipv6Routing::new(rt.data).unwrap();
+        assert_eq!(rt.routing_type(), Ipv6RoutingType::SOURCE_ROUTE);
+        assert_eq!((rt.hdr_ext_len(), rt.header_len()), (2, 24));
+        assert_eq!(
+            (rt.segments_left(), rt.next_header()),
+            (1, IpProtocol::ICMPV6)
+        );
+        let final_dst = Ipv6Addr::from(field::array16(rt.data(), 4));
+        assert_eq!(final_dst, "2200::210:2:0:0:4".parse::<Ipv6Addr>().unwrap());
+        assert!(rt.payload().is_empty());
+
+        // RFC 8200 section 8.1: the pseudo-header holds the final destination.
+        let icmp = &ip.payload()[24..];
+        let with_final = Sum::ipv6_pseudo_header(ip.src(), final_dst, 58, 8).add_bytes(icmp);
+        assert_eq!(with_final.value(), 0xFFFF);
+        let with_next_hop = ip.pseudo_header_sum(IpProtocol::ICMPV6, 8).add_bytes(icmp);
+        assert_ne!(with_next_hop.value(), 0xFFFF);
+    }
+
+    #[test]
+    fn routing_header_with_two_addresses() {
+        // Packet 2 of the same capture: 40 octets, type 0, 2 segments left.
+        let mut rt = [0u8; 40];
+        rt[..4].copy_from_slice(&[0x3a, 0x04, 0x00, 0x02]);
+        let mut view = Ipv6Routing::new(&mut rt[..]).unwrap();
+        assert_eq!(
+            (view.header_len(), view.segments_left(), view.data().len()),
+            (40, 2, 36)
+        );
+        view.set_segments_left(1);
+        view.set_next_header(IpProtocol::UDP);
+        view.set_routing_type(Ipv6RoutingType::SEGMENT_ROUTING);
+        view.data_mut()[0] = 0xEE;
+        assert_eq!(&rt[..5], &[17, 4, 4, 1, 0xEE]);
+        for len in 0..40 {
+            let needed = if len < 2 { 8 } else { 40 };
+            assert_eq!(
+                Ipv6Routing::new(&rt[..len]),
+                Err(Error::Truncated {
+                    layer: Layer::Ipv6Ext,
+                    needed,
+                    available: len
+                })
+            );
+        }
+        assert_eq!(Ipv6Routing::new(&rt[..]).unwrap().into_payload().len(), 0);
+    }
+
+    /// tcpdump's crafted capture `ip6_frag_asan.pcap`: a payload length of
+    /// 0x6a00 with only 6 octets of a fragment header captured.
+    #[test]
+    fn crafted_truncated_fragment() {
+        let p: [u8; 46] = [
+            0x65, 0x1b, 0x21, 0x00, 0x6a, 0x00, 0x2c,
+            0x10, // payload length 27136, next header 44
+            0x04, 0x52, 0x00, 0x22, 0x00, 0x19, 0x00, 0x00, // source
+            0x04, 0x1a, 0xe4, 0xff, 0x10, 0xff, 0x48, 0x4d, //
+            0x22, 0x43, 0x00, 0x80, 0x14, 0x00, 0x01, 0x00, // destination
+            0x00, 0x19, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfb, //
+            0x0b, 0xff, 0x00, 0x00, 0x01, 0x00, // 6 of the fragment header's 8 octets
+        ];
+        assert_eq!(
+            Ipv6::new(&p[..]),
+            Err(Error::BadLength {
+                layer: Layer::Ipv6,
+                found: 0x6a00,
+                min: 0,
+                max: 6
+            })
+        );
+        let ip = Ipv6::new_truncated(&p[..]).unwrap();
+        assert!(ip.is_truncated());
+        let mut exts = ip.ext_headers();
+        assert_eq!(
+            exts.next(),
+            Some(Err(Error::Truncated {
+                layer: Layer::Ipv6Ext,
+                needed: 8,
+                available: 6
+            }))
+        );
+        assert_eq!(exts.next(), None);
+        assert_eq!(exts.upper_layer(), (IpProtocol::IPV6_FRAG, 0));
+    }
+
+    /// A hand-built first fragment (not from a capture): 2001:db8::1 ->
+    /// 2001:db8::2, fragment header (next UDP, offset 0, M, id 0x8a5ee1a0),
+    /// then the first 8 octets of a UDP datagram.
+    const FIRST_FRAGMENT: [u8; 56] = [
+        0x60, 0x00, 0x00, 0x00, 0x00, 0x10, 0x2c,
+        0x40, // payload 16, next header 44, hop limit 64
+        0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, // source 2001:db8::1
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, //
+        0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, // destination 2001:db8::2
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, //
+        0x11, 0x00, 0x00, 0x01, 0x8a, 0x5e, 0xe1, 0xa0, // fragment: next 17, offset 0, M, id
+        0x30, 0x39, 0x00, 0x35, 0x05, 0xdc, 0x12, 0x34, // UDP 12345 -> 53, length 1500
+    ];
+
+    #[test]
+    fn first_fragment() {
+        let ip = Ipv6::new(&FIRST_FRAGMENT[..]).unwrap();
+        let mut exts = ip.ext_headers();
+        let ext = exts.next().unwrap().unwrap();
+        assert_eq!(
+            (ext.kind, ext.next_header, ext.len()),
+            (Ipv6ExtKind::Fragment, IpProtocol::UDP, 8)
+        );
+        assert!(exts.next().is_none());
+        assert_eq!(exts.upper_layer(), (IpProtocol::UDP, 8));
+        let frag = Ipv6Fragment::new(ip.into_payload()).unwrap();
+        assert_eq!(frag.next_header(), IpProtocol::UDP);
+        assert_eq!((frag.fragment_offset(), frag.more_fragments()), (0, true));
+        assert!(frag.is_fragment());
+        assert_eq!(frag.identification(), 0x8a5e_e1a0);
+        assert_eq!(frag.header(), &FIRST_FRAGMENT[40..48]);
+        assert_eq!(frag.into_payload(), &FIRST_FRAGMENT[48..]);
+
+        // The second fragment: offset 1448 octets (181 units), last.
+        let mut p = FIRST_FRAGMENT;
+        let mut frag = Ipv6Fragment::new(&mut p[40..]).unwrap();
+        frag.set_fragment_offset(181).unwrap();
+        frag.set_more_fragments(false);
+        assert_eq!(
+            frag.set_fragment_offset(0x2000),
+            Err(Error::BadValue {
+                layer: Layer::Ipv6Ext,
+                field: "fragment offset"
+            })
+        );
+        assert_eq!(
+            (frag.fragment_offset_bytes(), frag.more_fragments()),
+            (1448, false)
+        );
+        assert_eq!(&p[42..44], &[0x05, 0xa8]);
+        for len in 0..8 {
+            assert_eq!(
+                Ipv6Fragment::new(&FIRST_FRAGMENT[40..40 + len]),
+                Err(Error::Truncated {
+                    layer: Layer::Ipv6Ext,
+                    needed: 8,
+                    available: len
+                })
+            );
+        }
+    }
+
+    /// Builds an extension header of `len` octets: next header, the
+    /// kind's length octet, then `fill`.
+    fn ext(kind: Ipv6ExtKind, next: IpProtocol, len: usize, fill: u8) -> Vec<u8> {
+        let mut h = std::vec![fill; len];
+        h[0] = next.0;
+        h[1] = match kind {
+            Ipv6ExtKind::Fragment => 0,
+            Ipv6ExtKind::Auth => (len / 4 - 2) as u8,
+            _ => (len / 8 - 1) as u8,
+        };
+        h
+    }
+
+    /// hop-by-hop 16, destination 8, routing 24, fragment 8, AH 24,
+    /// destination 8, then TCP.
+    fn every_kind() -> (Vec<u8>, Vec<(Ipv6ExtKind, usize, usize)>) {
+        use Ipv6ExtKind::*;
+        let plan = [
+            (HopByHop, 16),
+            (Destination, 8),
+            (Routing, 24),
+            (Fragment, 8),
+            (Auth, 24),
+            (Destination, 8),
+        ];
+        let mut bytes = Vec::new();
+        let mut at = Vec::new();
+        for (i, &(kind, len)) in plan.iter().enumerate() {
+            let next = plan.get(i + 1).map_or(IpProtocol::TCP, |p| p.0.protocol());
+            at.push((kind, bytes.len(), len));
+            // Options headers hold PadN over their whole option area.
+            let mut h = ext(kind, next, len, 0);
+            if matches!(kind, HopByHop | Destination) {
+                h[2] = Ipv6Option::PADN;
+                h[3] = (len - 4) as u8;
+            }
+            bytes.extend_from_slice(&h);
+        }
+        bytes.extend_from_slice(&[0x30, 0x39, 0x00, 0x50]);
+        (bytes, at)
+    }
+
+    #[test]
+    fn every_kind_in_one_chain() {
+        let (bytes, at) = every_kind();
+        let mut exts = ExtHeaders::new(IpProtocol::HOP_BY_HOP, &bytes);
+        for &(kind, start, len) in &at {
+            let e = exts.next().unwrap().unwrap();
+            assert_eq!((e.kind, e.len()), (kind, len));
+            assert_eq!(e.data, &bytes[start..start + len]);
+            if let Some(opts) = e.options() {
+                let opts: Vec<_> = opts.collect();
+                assert_eq!(
+                    opts,
+                    [Ok(Ipv6Option {
+                        kind: 1,
+                        data: &bytes[start + 4..start + len]
+                    })]
+                );
+            }
+        }
+        assert_eq!(exts.next(), None);
+        assert_eq!(exts.upper_layer(), (IpProtocol::TCP, 88));
+
+        let ah = Ipv6Auth::new(&bytes[56..]).unwrap();
+        assert_eq!(
+            (ah.payload_len(), ah.header_len(), ah.icv().len()),
+            (4, 24, 12)
+        );
+        assert_eq!(ah.next_header(), IpProtocol::IPV6_OPTS);
+        assert_eq!(ah.payload().len(), bytes.len() - 80);
+    }
+
+    #[test]
+    fn every_truncated_chain_is_reported_exactly() {
+        let (bytes, at) = every_kind();
+        for len in 0..88 {
+            let (i, &(kind, start, hlen)) = at
+                .iter()
+                .enumerate()
+                .find(|(_, &(_, s, l))| len < s + l)
+                .unwrap();
+            let available = len - start;
+            let needed = if available < 2 { kind.min_len() } else { hlen };
+            let mut exts = ExtHeaders::new(IpProtocol::HOP_BY_HOP, &bytes[..len]);
+            for _ in 0..i {
+                assert!(exts.next().unwrap().is_ok());
+            }
+            assert_eq!(
+                exts.next(),
+                Some(Err(Error::Truncated {
+                    layer: Layer::Ipv6Ext,
+                    needed,
+                    available
+                })),
+                "cut at {len}"
+            );
+            assert_eq!(exts.next(), None);
+            assert_eq!(exts.upper_layer(), (kind.protocol(), start));
+        }
+    }
+
+    #[test]
+    fn auth_length_is_in_32_bit_words() {
+        // Payload Len 4 means (4 + 2) * 4 = 24 octets; read as 8-octet units
+        // it would be 40 and the UDP header would be skipped.
+        let mut bytes = ext(Ipv6ExtKind::Auth, IpProtocol::UDP, 24, 0xA5);
+        assert_eq!(bytes[1], 4);
+        bytes.extend_from_slice(&[0u8; 16]);
+        let mut exts = ExtHeaders::new(IpProtocol::AH, &bytes);
+        assert_eq!(exts.next().unwrap().unwrap().len(), 24);
+        assert_eq!(exts.next(), None);
+        assert_eq!(exts.upper_layer(), (IpProtocol::UDP, 24));
+        // The shortest AH: Payload Len 1, 12 octets, no ICV.
+        let short = ext(Ipv6ExtKind::Auth, IpProtocol::UDP, 12, 0);
+        assert_eq!(short[1], 1);
+        assert_eq!(Ipv6Auth::new(&short[..]).unwrap().icv(), &[] as &[u8]);
+    }
+
+    #[test]
+    fn crafted_chains() {
+        // A zero-length AH (Payload Len 0 = 8 octets, below the fixed 12).
+        let zero_ah = [17u8, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1];
+        let mut exts = ExtHeaders::new(IpProtocol::AH, &zero_ah);
+        assert_eq!(
+            exts.next(),
+            Some(Err(Error::BadHeaderLength {
+                layer: Layer::Ipv6Ext,
+                found: 8
+            }))
+        );
+        assert_eq!(exts.next(), None);
+        assert_eq!(
+            Ipv6Auth::new(&zero_ah[..]),
+            Err(Error::BadHeaderLength {
+                layer: Layer::Ipv6Ext,
+                found: 8
+            })
+        );
+
+        // A destination options header whose length runs past the end,
+        // after a good one.
+        let mut past = ext(Ipv6ExtKind::Destination, IpProtocol::IPV6_OPTS, 8, 0);
+        past.extend_from_slice(&ext(Ipv6ExtKind::Destination, IpProtocol::UDP, 32, 0)[..16]);
+        let mut exts = ExtHeaders::new(IpProtocol::IPV6_OPTS, &past);
+        assert!(exts.next().unwrap().is_ok());
+        assert_eq!(
+            exts.next(),
+            Some(Err(Error::Truncated {
+                layer: Layer::Ipv6Ext,
+                needed: 32,
+                available: 16
+            }))
+        );
+        assert_eq!(exts.upper_layer(), (IpProtocol::IPV6_OPTS, 8));
+
+        // 100 nested destination options headers: 16 are read, then TooDeep.
+        let nested: Vec<u8> = (0..100)
+            .flat_map(|_| ext(Ipv6ExtKind::Destination, IpProtocol::IPV6_OPTS, 8, 0))
+            .collect();
+        let mut exts = ExtHeaders::new(IpProtocol::IPV6_OPTS, &nested);
+        for _ in 0..MAX_EXT_HEADERS {
+            assert!(exts.next().unwrap().is_ok());
+        }
+        assert_eq!(
+            exts.next(),
+            Some(Err(Error::TooDeep {
+                layer: Layer::Ipv6Ext
+            }))
+        );
+        assert_eq!(exts.next(), None);
+        assert_eq!(
+            exts.upper_layer(),
+            (IpProtocol::IPV6_OPTS, 8 * MAX_EXT_HEADERS)
+        );
+
+        // Hop-by-hop anywhere but first.
+        let mut late = ext(Ipv6ExtKind::Destination, IpProtocol::HOP_BY_HOP, 8, 0);
+        late.extend_from_slice(&ext(Ipv6ExtKind::HopByHop, IpProtocol::UDP, 8, 0));
+        let mut exts = ExtHeaders::new(IpProtocol::IPV6_OPTS, &late);
+        assert!(exts.next().unwrap().is_ok());
+        assert_eq!(
+            exts.next(),
+            Some(Err(Error::BadValue {
+                layer: Layer::Ipv6Ext,
+                field: "next header"
+            }))
+        );
+        assert_eq!(exts.upper_layer(), (IpProtocol::HOP_BY_HOP, 8));
+
+        // Not an extension header at all: ESP, no next header, an empty buffer.
+        for p in [IpProtocol::ESP, IpProtocol::IPV6_NO_NEXT, IpProtocol::TCP] {
+            let mut exts = ExtHeaders::new(p, &[]);
+            assert_eq!(exts.next(), None);
+            assert_eq!(exts.upper_layer(), (p, 0));
+        }
+    }
+
+    #[test]
+    fn options_iterator() {
+        // The router alert of an MLD report (tcpdump `icmpv6.pcap`, packet 2).
+        let hbh = [0x3a, 0x00, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00];
+        let e = ExtHeaders::new(IpProtocol::HOP_BY_HOP, &hbh)
+            .next()
+            .unwrap()
+            .unwrap();
+        let opts: Vec<_> = e.options().unwrap().collect();
+        assert_eq!(
+            opts,
+            [
+                Ok(Ipv6Option {
+                    kind: Ipv6Option::ROUTER_ALERT,
+                    data: &[0, 0]
+                }),
+                Ok(Ipv6Option {
+                    kind: Ipv6Option::PADN,
+                    data: &[]
+                }),
+            ]
+        );
+        assert!(opts[1].unwrap().is_padding() && !opts[0].unwrap().is_padding());
+        // Pad1 is one octet; an unknown option's type bits.
+        let opts: Vec<_> = Ipv6Options::new(&[0, 0, 0xEE, 1, 7, 0]).collect();
+        assert_eq!(
+            opts,
+            [
+                Ok(Ipv6Option { kind: 0, data: &[] }),
+                Ok(Ipv6Option { kind: 0, data: &[] }),
+                Ok(Ipv6Option {
+                    kind: 0xEE,
+                    data: &[7]
+                }),
+                Ok(Ipv6Option { kind: 0, data: &[] }),
+            ]
+        );
+        let o = opts[2].unwrap();
+        assert_eq!((o.action(), o.may_change()), (3, true));
+        // A missing length octet, and a length past the end.
+        let bad = Err(Error::BadValue {
+            layer: Layer::Ipv6Ext,
+            field: "option length",
+        });
+        for bytes in [&[5u8][..], &[5, 3, 0, 0][..], &[1, 0, 5][..]] {
+            let items: Vec<_> = Ipv6Options::new(bytes).filter(Result::is_err).collect();
+            assert_eq!(items, [bad]);
+        }
+    }
+
+    #[test]
+    fn kinds() {
+        let mut known = 0;
+        for v in 0..=255u8 {
+            if let Some(kind) = Ipv6ExtKind::from_protocol(IpProtocol(v)) {
+                assert_eq!(kind.protocol(), IpProtocol(v));
+                known += 1;
+            }
+        }
+        assert_eq!(known, 5);
+        let names: Vec<_> = [
+            Ipv6ExtKind::HopByHop,
+            Ipv6ExtKind::Routing,
+            Ipv6ExtKind::Fragment,
+            Ipv6ExtKind::Destination,
+            Ipv6ExtKind::Auth,
+        ]
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
+        assert_eq!(
+            names,
+            ["hop_by_hop", "routing", "fragment", "destination", "auth"]
+        );
+    }
+
+    #[test]
+    fn auth_setters() {
+        let mut ah = ext(Ipv6ExtKind::Auth, IpProtocol::TCP, 16, 0);
+        let mut view = Ipv6Auth::new(&mut ah[..]).unwrap();
+        view.set_spi(0x0102_0304);
+        view.set_sequence_number(0x0506_0708);
+        view.set_next_header(IpProtocol::UDP);
+        view.icv_mut().copy_from_slice(&[9, 10, 11, 12]);
+        assert_eq!(view.into_payload().len(), 0);
+        assert_eq!(ah, [17, 2, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        for len in 0..16 {
+            let needed = if len < 2 { 12 } else { 16 };
+            assert_eq!(
+                Ipv6Auth::new(&ah[..len]),
+                Err(Error::Truncated {
+                    layer: Layer::Ipv6Ext,
+                    needed,
+                    available: len
+                })
+            );
+        }
+    }
+
+    proptest! {
+        /// Any bytes and first protocol: no panic, at most MAX_EXT_HEADERS
+        /// headers, headers tile the bytes up to the upper-layer offset.
+        #[test]
+        fn walking_any_bytes_is_total(first: u8, bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let mut exts = ExtHeaders::new(IpProtocol(first), &bytes);
+            let mut offset = 0;
+            let mut count = 0;
+            let mut failed = false;
+            for item in &mut exts {
+                match item {
+                    Ok(e) => {
+                        prop_assert_eq!(e.data, &bytes[offset..offset + e.len()]);
+                        prop_assert!(e.len() >= 8);
+                        offset += e.len();
+                        count += 1;
+                        if let Some(opts) = e.options() { for _ in opts {} }
+                    }
+                    Err(_) => failed = true,
+                }
+            }
+            prop_assert!(count <= MAX_EXT_HEADERS);
+            let (next, at) = exts.upper_layer();
+            prop_assert_eq!(at, offset);
+            prop_assert_eq!(Ipv6ExtKind::from_protocol(next).is_some(), failed);
+        }
+
+        #[test]
+        fn fragment_builder_and_setters(
+            next: u8, offset in 0u16..0x2000, more: bool, ident: u32,
+            new_offset: u16, new_more: bool, new_ident: u32, new_next: u8, reserved: u8,
+        ) {
+            let hdr = Ipv6FragmentHeader {
+                next_header: IpProtocol(next), fragment_offset: offset, more_fragments: more, identification: ident,
+            };
+            let mut buf = [0xFFu8; 12];
+            prop_assert_eq!(hdr.emit(&mut buf), Ok(8));
+            prop_assert_eq!(buf[1], 0);
+            prop_assert_eq!(&buf[8..], &[0xFF; 4]);
+            let f = Ipv6Fragment::new(&buf[..]).unwrap();
+            prop_assert_eq!((f.next_header().0, f.fragment_offset(), f.more_fragments(), f.identification()),
+                            (next, offset, more, ident));
+            // Reserved bits (octet 1, the two bits before M) survive every setter.
+            buf[1] = reserved;
+            buf[3] |= 0x06;
+            let mut f = Ipv6Fragment::new(&mut buf[..]).unwrap();
+            prop_assert_eq!(f.set_fragment_offset(new_offset).is_ok(), new_offset < 0x2000);
+            f.set_more_fragments(new_more);
+            f.set_identification(new_ident);
+            f.set_next_header(IpProtocol(new_next));
+            let want_offset = if new_offset < 0x2000 { new_offset } else { offset };
+            prop_assert_eq!((f.next_header().0, f.fragment_offset(), f.more_fragments(), f.identification()),
+                            (new_next, want_offset, new_more, new_ident));
+            prop_assert_eq!((buf[1], buf[3] & 0x06), (reserved, 0x06));
+        }
+    }
+
+    #[test]
+    fn fragment_builder_errors() {
+        let hdr = Ipv6FragmentHeader {
+            fragment_offset: 0x2000,
+            ..Ipv6FragmentHeader::default()
+        };
+        assert_eq!(
+            hdr.emit(&mut [0u8; 8]),
+            Err(Error::BadValue {
+                layer: Layer::Ipv6Ext,
+                field: "fragment offset"
+            })
+        );
+        assert_eq!(
+            Ipv6FragmentHeader::default().emit(&mut [0u8; 7]),
+            Err(Error::NoRoom {
+                layer: Layer::Ipv6Ext,
+                needed: 8,
+                available: 7
+            })
+        );
+    }
+}
