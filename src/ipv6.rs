@@ -421,10 +421,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv6<B> {
         self.set_addr(f::DST.start, addr)
     }
 
+    /// Writes an address and returns the delta of the change. Both addresses
+    /// sit at even offsets here and in the pseudo-header, so the delta seen
+    /// from this header's start is the pseudo-header's.
     fn set_addr(&mut self, at: usize, addr: Ipv6Addr) -> Delta {
-        let old = field::array16(self.b(), at);
-        self.buf.as_mut()[at..at + 16].copy_from_slice(&addr.octets());
-        Delta::replace_bytes(0, &old, &addr.octets())
+        checksum::replace(self.buf.as_mut(), 0, at, &addr.octets())
     }
 
     /// The payload, writable (bounded by the payload length).
