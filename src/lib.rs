@@ -16,3 +16,12 @@ pub mod ipv4;
 
 pub use ip::{Dscp, Ecn, IpProtocol};
 pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
+pub mod arp;
+pub mod ethernet;
+pub mod vlan;
+
+pub use arp::{Arp, ArpHeader, ArpMut, ArpOperation, ArpRef};
+pub use ethernet::{
+    EtherType, Ethernet, EthernetHeader, EthernetMut, EthernetRef, MacAddr, ParseMacAddrError,
+};
+pub use vlan::{Pcp, Vid, VlanHeader, VlanTag, VlanTagMut, VlanTagRef};
