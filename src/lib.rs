@@ -24,3 +24,12 @@ pub use ipv6_ext::{
     Ipv6FragmentHeader, Ipv6FragmentMut, Ipv6FragmentRef, Ipv6Option, Ipv6Options, Ipv6Routing,
     Ipv6RoutingMut, Ipv6RoutingRef, Ipv6RoutingType,
 };
+pub mod arp;
+pub mod ethernet;
+pub mod vlan;
+
+pub use arp::{Arp, ArpHeader, ArpMut, ArpOperation, ArpRef};
+pub use ethernet::{
+    EtherType, Ethernet, EthernetHeader, EthernetMut, EthernetRef, MacAddr, ParseMacAddrError,
+};
+pub use vlan::{Pcp, Vid, VlanHeader, VlanTag, VlanTagMut, VlanTagRef};
