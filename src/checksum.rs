@@ -631,22 +631,20 @@ mod tests {
 
     #[test]
     fn apply_at_patches_and_reports_its_own_change() {
-        // Checksum at offset 2 of a region starting at 1; the data word at 3..5 changed elsewhere.
-        let mut buf = [0xAA, 0x45, 0x00, 0x00, 0x12, 0x34];
+        // A region starting at 1 with its checksum at region offset 2; the
+        // byte at region offset 5 (odd) is changed elsewhere.
+        let mut buf = [0xAA, 0x45, 0x00, 0x00, 0x00, 0x12, 0x34];
         let c = internet_checksum(&buf[1..]);
-        buf[2..4].copy_from_slice(&c.to_be_bytes());
-        let d = Delta::replace_bytes(3, &[0x00, 0x12], &[0x00, 0x13]);
-        buf[4] = 0x13;
-        let own = apply_at(&mut buf, 1, 2, d, Rule::Plain);
+        buf[3..5].copy_from_slice(&c.to_be_bytes());
+        let d = Delta::replace_bytes(5, &[0x34], &[0x35]);
+        buf[6] = 0x35;
+        let own = apply_at(&mut buf, 1, 3, d, Rule::Plain);
         assert_eq!(internet_checksum(&buf[1..]), 0);
-        assert_eq!(own, Delta::replace_bytes(1, &c.to_be_bytes(), &buf[2..4]));
+        assert_eq!(own, Delta::replace_bytes(2, &c.to_be_bytes(), &buf[3..5]));
         // Under the UDP rule a stored 0 stays 0 and reports no change.
-        buf[2..4].fill(0);
-        assert_eq!(
-            apply_at(&mut buf, 1, 2, d, Rule::Udp),
-            Delta::replace_u16(0, 0)
-        );
-        assert_eq!(&buf[2..4], &[0, 0]);
+        buf[3..5].fill(0);
+        assert!(apply_at(&mut buf, 1, 3, d, Rule::Udp).is_none());
+        assert_eq!(&buf[3..5], &[0, 0]);
     }
 
     proptest! {

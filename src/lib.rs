@@ -19,3 +19,6 @@ pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
 pub mod udp;
 
 pub use udp::{Udp, UdpHeader, UdpMut, UdpRef};
+pub mod tcp;
+
+pub use tcp::{Tcp, TcpFlags, TcpHeader, TcpMut, TcpOption, TcpOptions, TcpRef};
