@@ -378,7 +378,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Tcp<B> {
 
     /// Computes the checksum over `pseudo` and the whole segment from
     /// scratch and stores it.
-    pub fn fill_checksum(&mut self, pseudo: Sum) {
+    pub fn fill_checksum_with(&mut self, pseudo: Sum) {
         self.set_checksum(0);
         let c = self.checksum_sum(pseudo).checksum();
         self.set_checksum(c);
@@ -389,7 +389,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Tcp<B> {
     /// over IPv4; its checksum is left as it is.
     pub fn fill_checksum_ipv4(&mut self, src: Ipv4Addr, dst: Ipv4Addr) {
         if let Some(pseudo) = self.pseudo_ipv4(src, dst) {
-            self.fill_checksum(pseudo);
+            self.fill_checksum_with(pseudo);
         }
     }
 
@@ -397,7 +397,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Tcp<B> {
     /// from `src` to `dst`.
     pub fn fill_checksum_ipv6(&mut self, src: Ipv6Addr, dst: Ipv6Addr) {
         if let Some(pseudo) = self.pseudo_ipv6(src, dst) {
-            self.fill_checksum(pseudo);
+            self.fill_checksum_with(pseudo);
         }
     }
 
@@ -986,7 +986,7 @@ mod tests {
                 Sum::ipv4_pseudo_header((src as u32).into(), (dst as u32).into(), 6, len as u16)
             };
             let mut tcp = TcpMut::new(&mut seg[..]).unwrap();
-            tcp.fill_checksum(pseudo);
+            tcp.fill_checksum_with(pseudo);
             for op in ops {
                 match op {
                     Op::Src(v) => tcp.set_src_port(v),

@@ -336,7 +336,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
 
     /// Computes the checksum over `pseudo` and the datagram from scratch
     /// and stores it (a computed 0 as 0xFFFF).
-    pub fn fill_checksum(&mut self, pseudo: Sum) {
+    pub fn fill_checksum_with(&mut self, pseudo: Sum) {
         self.set_checksum(0);
         let c = match self.checksum_sum(pseudo).checksum() {
             0 => 0xFFFF,
@@ -349,14 +349,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
     /// from `src` to `dst`.
     pub fn fill_checksum_ipv4(&mut self, src: Ipv4Addr, dst: Ipv4Addr) {
         let pseudo = self.pseudo_ipv4(src, dst);
-        self.fill_checksum(pseudo);
+        self.fill_checksum_with(pseudo);
     }
 
     /// Computes and stores the checksum for a datagram carried over IPv6
     /// from `src` to `dst`.
     pub fn fill_checksum_ipv6(&mut self, src: Ipv6Addr, dst: Ipv6Addr) {
         let pseudo = self.pseudo_ipv6(src, dst);
-        self.fill_checksum(pseudo);
+        self.fill_checksum_with(pseudo);
     }
 
     /// The data, writable (bounded by the length field). The checksum does
@@ -706,7 +706,7 @@ pub(crate) mod tests {
             };
             let mut udp = UdpMut::new(&mut d[..]).unwrap();
             if !none {
-                udp.fill_checksum(pseudo(udp.length()));
+                udp.fill_checksum_with(pseudo(udp.length()));
             }
             for op in ops {
                 match op {
