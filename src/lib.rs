@@ -33,3 +33,14 @@ pub use ethernet::{
     EtherType, Ethernet, EthernetHeader, EthernetMut, EthernetRef, MacAddr, ParseMacAddrError,
 };
 pub use vlan::{Pcp, Vid, VlanHeader, VlanTag, VlanTagMut, VlanTagRef};
+pub mod udp;
+
+pub use udp::{Udp, UdpHeader, UdpMut, UdpRef};
+pub mod tcp;
+
+pub use tcp::{Tcp, TcpFlags, TcpHeader, TcpMut, TcpOption, TcpOptions, TcpRef};
+pub mod icmpv4;
+pub mod icmpv6;
+
+pub use icmpv4::{Icmpv4, Icmpv4Header, Icmpv4Mut, Icmpv4Ref, Icmpv4Type};
+pub use icmpv6::{Icmpv6, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6Type};
