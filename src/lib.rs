@@ -16,3 +16,6 @@ pub mod ipv4;
 
 pub use ip::{Dscp, Ecn, IpProtocol};
 pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
+pub mod vxlan;
+
+pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};
