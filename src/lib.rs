@@ -19,3 +19,6 @@ pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
 pub mod vxlan;
 
 pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};
+pub mod gre;
+
+pub use gre::{Gre, GreHeader, GreMut, GreRef};
