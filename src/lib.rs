@@ -22,3 +22,6 @@ pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};
 pub mod gre;
 
 pub use gre::{Gre, GreHeader, GreMut, GreRef};
+pub mod macsec;
+
+pub use macsec::{Macsec, MacsecHeader, MacsecMut, MacsecRef, Sci};
