@@ -44,3 +44,12 @@ pub mod icmpv6;
 
 pub use icmpv4::{Icmpv4, Icmpv4Header, Icmpv4Mut, Icmpv4Ref, Icmpv4Type};
 pub use icmpv6::{Icmpv6, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6Type};
+pub mod vxlan;
+
+pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};
+pub mod gre;
+
+pub use gre::{Gre, GreHeader, GreMut, GreRef};
+pub mod macsec;
+
+pub use macsec::{Macsec, MacsecHeader, MacsecMut, MacsecRef, Sci};
