@@ -46,6 +46,7 @@
 
 use crate::checksum::{self, Delta, Rule};
 use crate::error::{Error, Layer};
+use crate::ethernet::EtherType;
 use crate::field;
 
 /// Byte offsets of the header's fields. The key and sequence number move
@@ -251,8 +252,8 @@ impl<B: AsRef<[u8]>> Gre<B> {
 
     /// Protocol type of the payload, an EtherType (0x0800 IPv4, 0x86DD
     /// IPv6, 0x6558 transparent Ethernet bridging, ...).
-    pub fn protocol_type(&self) -> u16 {
-        field::u16_at(self.b(), f::PROTOCOL_TYPE)
+    pub fn protocol_type(&self) -> EtherType {
+        EtherType(field::u16_at(self.b(), f::PROTOCOL_TYPE))
     }
 
     /// Header length with the optional fields, in octets (4, 8, 12 or 16).
@@ -350,8 +351,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Gre<B> {
     }
 
     /// Sets the protocol type; the checksum, if any, follows.
-    pub fn set_protocol_type(&mut self, protocol_type: u16) {
-        self.patch(f::PROTOCOL_TYPE, &protocol_type.to_be_bytes());
+    pub fn set_protocol_type(&mut self, protocol_type: EtherType) {
+        self.patch(f::PROTOCOL_TYPE, &protocol_type.0.to_be_bytes());
     }
 
     /// Sets the key; the checksum, if any, follows.
@@ -570,7 +571,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Gre<B> {
 /// ```
 /// use wireview::{GreHeader, GreMut};
 ///
-/// let hdr = GreHeader { protocol_type: 0x0800, checksum: true, key: Some(1), seq: Some(2) };
+/// let hdr = GreHeader { protocol_type: wireview::EtherType::IPV4, checksum: true, key: Some(1), seq: Some(2) };
 /// let mut buf = [0u8; 16 + 20];
 /// let n = hdr.emit(&mut buf)?;
 /// buf[n] = 0x45; // ... the payload
@@ -582,7 +583,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Gre<B> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct GreHeader {
     /// Protocol type of the payload (an EtherType).
-    pub protocol_type: u16,
+    pub protocol_type: EtherType,
     /// Whether the checksum and Reserved1 fields are present.
     pub checksum: bool,
     /// The key, if present.
@@ -627,7 +628,7 @@ impl GreHeader {
         }
         let b = &mut buf[..len];
         field::set_u16(b, f::FLAGS_VERSION, self.flags());
-        field::set_u16(b, f::PROTOCOL_TYPE, self.protocol_type);
+        field::set_u16(b, f::PROTOCOL_TYPE, self.protocol_type.0);
         let mut at = f::OPTIONS;
         if self.checksum {
             field::set_u32(b, at, 0);
@@ -675,7 +676,7 @@ mod tests {
         let gre = Gre::new(&CKS_PACKET[..]).unwrap();
         assert!(gre.checksum_present() && gre.key_present() && gre.seq_present());
         assert_eq!((gre.version(), gre.reserved0()), (0, 0));
-        assert_eq!(gre.protocol_type(), 0x0800);
+        assert_eq!(gre.protocol_type(), EtherType::IPV4);
         assert_eq!(gre.checksum(), Some(0x479a));
         assert_eq!(gre.reserved1(), Some(0));
         assert_eq!(gre.key(), Some(100));
@@ -694,7 +695,7 @@ mod tests {
     fn plain_header_fields() {
         let gre = Gre::new(&PLAIN[..]).unwrap();
         assert_eq!(gre.header_len(), 4);
-        assert_eq!(gre.protocol_type(), 0x6558);
+        assert_eq!(gre.protocol_type(), EtherType::TEB);
         assert_eq!(
             (gre.checksum(), gre.reserved1(), gre.key(), gre.seq()),
             (None, None, None, None)
@@ -815,7 +816,7 @@ mod tests {
         assert_eq!(gre.set_checksum(1), e("checksum"));
         gre.fill_checksum();
         gre.apply_delta(Delta::replace_u16(0, 1));
-        gre.set_protocol_type(0x86dd);
+        gre.set_protocol_type(EtherType::IPV6);
         assert_eq!(p, [0x00, 0x00, 0x86, 0xdd, 0xaa, 0xbb]);
     }
 
@@ -932,7 +933,7 @@ mod tests {
                 let before_len = gre.packet_len();
                 let before_hl = gre.header_len();
                 match op {
-                    Op::Protocol(v) => gre.set_protocol_type(v),
+                    Op::Protocol(v) => gre.set_protocol_type(EtherType(v)),
                     Op::Key(v) => { let r = gre.set_key(v); prop_assert_eq!(r.is_ok(), before_key.is_some()); }
                     Op::Seq(v) => { let r = gre.set_seq(v); prop_assert_eq!(r.is_ok(), before_seq.is_some()); }
                     Op::KeyPresent(on) => {
@@ -986,7 +987,7 @@ mod tests {
 
         #[test]
         fn emit_then_parse_round_trips(proto: u16, c: bool, key: Option<u32>, seq: Option<u32>, payload in proptest::collection::vec(any::<u8>(), 0..40)) {
-            let hdr = GreHeader { protocol_type: proto, checksum: c, key, seq };
+            let hdr = GreHeader { protocol_type: EtherType(proto), checksum: c, key, seq };
             let mut buf = std::vec![0xffu8; 16 + payload.len()];
             let n = hdr.emit(&mut buf).unwrap();
             prop_assert_eq!(n, hdr.header_len());
@@ -996,7 +997,7 @@ mod tests {
             prop_assert_eq!(gre.checksum(), c.then_some(0));
             gre.fill_checksum();
             prop_assert_eq!(gre.verify_checksum(), c.then_some(true));
-            prop_assert_eq!((gre.protocol_type(), gre.key(), gre.seq()), (proto, key, seq));
+            prop_assert_eq!((gre.protocol_type(), gre.key(), gre.seq()), (EtherType(proto), key, seq));
             prop_assert_eq!((gre.version(), gre.reserved0(), gre.reserved1()), (0, 0, c.then_some(0)));
             prop_assert_eq!(gre.payload(), &payload[..]);
         }

@@ -212,6 +212,15 @@ impl<B: AsRef<[u8]>> Icmpv4<B> {
         Ipv4Addr::from(field::array4(self.b(), f::REST))
     }
 
+    /// Whether this is an echo request or reply (which carry an identifier
+    /// and a sequence number).
+    pub fn is_echo(&self) -> bool {
+        matches!(
+            self.msg_type(),
+            Icmpv4Type::ECHO_REQUEST | Icmpv4Type::ECHO_REPLY
+        )
+    }
+
     /// Whether the message reports an error (see [`Icmpv4Type::is_error`]).
     pub fn is_error(&self) -> bool {
         self.msg_type().is_error()

@@ -211,6 +211,15 @@ impl<B: AsRef<[u8]>> Icmpv6<B> {
         self.rest_of_header()
     }
 
+    /// Whether this is an echo request or reply (which carry an identifier
+    /// and a sequence number).
+    pub fn is_echo(&self) -> bool {
+        matches!(
+            self.msg_type(),
+            Icmpv6Type::ECHO_REQUEST | Icmpv6Type::ECHO_REPLY
+        )
+    }
+
     /// Whether the message reports an error (see [`Icmpv6Type::is_error`]).
     pub fn is_error(&self) -> bool {
         self.msg_type().is_error()

@@ -40,6 +40,7 @@
 use bitflags::bitflags;
 
 use crate::error::{Error, Layer};
+use crate::ethernet::EtherType;
 use crate::field::{self, Field};
 
 /// Byte offsets of the SecTAG's fields.
@@ -250,7 +251,7 @@ fn check_short_len(tci_an: u8, sl: u8, room: usize) -> Result<(), Error> {
 /// let sectag = Macsec::new(&frame[..])?;
 /// assert_eq!((sectag.an().value(), sectag.short_len(), sectag.pn()), (2, 42, 0xb2c2_8465));
 /// assert_eq!(sectag.sci(), Some(Sci(0x1215_3524_c089_5e81)));
-/// assert_eq!(sectag.inner_ethertype(), Some(0x0800));
+/// assert_eq!(sectag.inner_ethertype(), Some(wireview::EtherType::IPV4));
 /// assert_eq!((sectag.secure_data().len(), sectag.icv().len()), (42, 16));
 /// # Ok::<(), wireview::Error>(())
 /// ```
@@ -452,8 +453,8 @@ impl<B: AsRef<[u8]>> Macsec<B> {
     /// The inner EtherType at the start of the Secure Data, when E and C
     /// are clear (integrity only); `None` when the Secure Data is
     /// encrypted or changed.
-    pub fn inner_ethertype(&self) -> Option<u16> {
-        integrity_only(self.tci_an()).then(|| field::u16_at(self.b(), self.header_len()))
+    pub fn inner_ethertype(&self) -> Option<EtherType> {
+        integrity_only(self.tci_an()).then(|| EtherType(field::u16_at(self.b(), self.header_len())))
     }
 
     /// The inner payload after the inner EtherType, when E and C are clear;
@@ -569,7 +570,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Macsec<B> {
 /// let n = hdr.emit(&mut frame)?;
 /// frame[n..n + 2].copy_from_slice(&[0x08, 0x00]);
 /// let sectag = Macsec::new(&frame[..])?;
-/// assert_eq!((n, sectag.short_len(), sectag.inner_ethertype()), (14, 4, Some(0x0800)));
+/// assert_eq!((n, sectag.short_len(), sectag.inner_ethertype()), (14, 4, Some(wireview::EtherType::IPV4)));
 /// # Ok::<(), wireview::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -717,7 +718,7 @@ mod tests {
         assert_eq!(m.header_len(), 14);
         assert_eq!(m.header(), &p[..14]);
         assert_eq!(m.secure_data(), &p[14..56]);
-        assert_eq!(m.inner_ethertype(), Some(0x0800));
+        assert_eq!(m.inner_ethertype(), Some(EtherType::IPV4));
         assert_eq!(m.inner_payload().unwrap().len(), 40);
         assert_eq!(m.inner_payload().unwrap()[0], 0x0f);
         assert_eq!(m.icv(), &hex("f09478a9b09007d06f46e9b6a1da25dd")[..]);
@@ -733,7 +734,7 @@ mod tests {
         assert_eq!((m.an().value(), m.short_len(), m.pn()), (0, 0, 0x76d4_57ed));
         assert_eq!((m.sci(), m.header_len()), (None, 6));
         assert_eq!(m.secure_data().len(), 48);
-        assert_eq!(m.inner_ethertype(), Some(0x0800));
+        assert_eq!(m.inner_ethertype(), Some(EtherType::IPV4));
         assert_eq!(m.icv(), &hex("0c017bc73b227dfcc9bafa1c41acc353")[..]);
         // The implicit SCI is the one in the vector's IV.
         let implicit = Sci::implicit([0xf0, 0x76, 0x1e, 0x8d, 0xcd, 0x3d]);
@@ -1004,7 +1005,7 @@ mod tests {
             prop_assert_eq!((m.version(), m.sl_reserved()), (0, 0));
             prop_assert_eq!(m.secure_data().len(), data_len);
             prop_assert_eq!(m.icv().len(), icv_len);
-            prop_assert_eq!(m.inner_ethertype(), (!e && !c).then_some(0x86dd));
+            prop_assert_eq!(m.inner_ethertype(), (!e && !c).then_some(EtherType::IPV6));
         }
 
         #[test]

@@ -77,7 +77,10 @@ fn assert_macsec_agrees(m: &Macsec<&[u8]>, ep: &EpMacsec) -> Result<(), TestCase
     prop_assert_eq!(m.pn(), ep.packet_nr);
     prop_assert_eq!(m.sci().map(u64::from), ep.sci);
     prop_assert_eq!(m.sci_present(), ep.sci.is_some());
-    prop_assert_eq!(m.inner_ethertype(), ep.next_ether_type().map(|e| e.0));
+    prop_assert_eq!(
+        m.inner_ethertype().map(|e| e.0),
+        ep.next_ether_type().map(|e| e.0)
+    );
     // etherparse counts the inner EtherType into its header.
     let et_len = if is_unmodified(ep) { 2 } else { 0 };
     prop_assert_eq!(m.header_len() + et_len, ep.header_len());
@@ -300,7 +303,7 @@ fn gre_known_answer_through_etherparse_and_internet_checksum() {
     let payload = sliced.ip_payload().unwrap();
     assert_eq!(payload.ip_number, IpNumber::GRE);
     let g = Gre::new(payload.payload).unwrap();
-    assert_eq!(g.protocol_type(), 0x0800);
+    assert_eq!(g.protocol_type(), wireview::EtherType::IPV4);
     assert_eq!(
         (g.checksum(), g.key(), g.seq()),
         (Some(0x479a), Some(100), Some(1))
@@ -337,7 +340,7 @@ proptest! {
         payload in proptest::collection::vec(any::<u8>(), 0..80),
         ops in proptest::collection::vec(gre_op(), 1..12),
     ) {
-        let hdr = GreHeader { protocol_type: proto, checksum: c, key, seq };
+        let hdr = GreHeader { protocol_type: wireview::EtherType(proto), checksum: c, key, seq };
         let len = hdr.header_len() + payload.len();
         let mut buf = vec![0u8; 16 + payload.len()];
         let n = hdr.emit(&mut buf).unwrap();
@@ -346,7 +349,7 @@ proptest! {
         g.fill_checksum();
         for op in ops {
             match op {
-                GreOp::Protocol(v) => g.set_protocol_type(v),
+                GreOp::Protocol(v) => g.set_protocol_type(wireview::EtherType(v)),
                 GreOp::Key(v) => { let _ = g.set_key(v); }
                 GreOp::Seq(v) => { let _ = g.set_seq(v); }
                 GreOp::KeyPresent(on) => { let _ = g.set_key_present(on); }
