@@ -29,6 +29,7 @@ pub mod vxlan;
 
 pub mod flow;
 pub mod packet;
+pub mod tunnel;
 pub mod walk;
 
 pub use error::{Error, Layer};
