@@ -512,7 +512,7 @@ impl Walker {
             }
             EtherType::IPV4 => {
                 let ip = Ipv4::new_truncated(bytes)?;
-                let end = at + usize::from(ip.total_len()).min(bytes.len());
+                let end = at + ip.header_len() + ip.payload().len();
                 layers.push(Layer {
                     kind: LayerKind::Ipv4,
                     start: at,
@@ -530,7 +530,8 @@ impl Walker {
             }
             EtherType::IPV6 => {
                 let ip = Ipv6::new_truncated(bytes)?;
-                let end = at + (ipv6::HEADER_LEN + usize::from(ip.payload_len())).min(bytes.len());
+                // The view knows where the payload ends (jumbograms included).
+                let end = at + ipv6::HEADER_LEN + ip.payload().len();
                 layers.push(Layer {
                     kind: LayerKind::Ipv6,
                     start: at,
@@ -605,7 +606,7 @@ impl Walker {
         match proto {
             IpProtocol::UDP => {
                 let udp = Udp::new_truncated(bytes)?;
-                let end = at + usize::from(udp.length()).min(bytes.len());
+                let end = at + udp::HEADER_LEN + udp.payload().len();
                 layers.push(Layer {
                     kind: LayerKind::Udp,
                     start: at,
