@@ -467,7 +467,6 @@ pub(crate) enum Rule {
     /// IPv4 header, TCP, ICMP, GRE: 0 is an ordinary value.
     Plain,
     /// UDP: 0 means "no checksum" and stays 0; a computed 0 is stored as 0xFFFF.
-    #[allow(dead_code)] // REMOVE: used by the UDP view.
     Udp,
 }
 
@@ -499,10 +498,25 @@ pub(crate) fn write_patched(
     rule: Rule,
 ) -> Delta {
     let delta = replace(buf, region_start, at, new);
+    delta + apply_at(buf, region_start, csum_at, delta, rule)
+}
+
+/// Applies `delta` (a change of the covered data made elsewhere: a
+/// pseudo-header address, payload bytes, ...) to the checksum stored at
+/// `csum_at` with `rule`. Returns the delta of the checksum field's own
+/// change, as seen from `region_start`.
+#[inline]
+pub(crate) fn apply_at(
+    buf: &mut [u8],
+    region_start: usize,
+    csum_at: usize,
+    delta: Delta,
+    rule: Rule,
+) -> Delta {
     let old_csum = field::u16_at(buf, csum_at);
     let new_csum = rule.apply(delta, old_csum);
     field::set_u16(buf, csum_at, new_csum);
-    delta + Delta::replace_u16(old_csum, new_csum).shifted(csum_at - region_start)
+    Delta::replace_u16(old_csum, new_csum).shifted(csum_at - region_start)
 }
 
 /// Writes `new` at `at` and returns the delta of the change as seen from a
@@ -613,6 +627,24 @@ mod tests {
         with[2..].copy_from_slice(&c.to_be_bytes());
         assert_eq!(internet_checksum(&with), 0);
         let _ = data;
+    }
+
+    #[test]
+    fn apply_at_patches_and_reports_its_own_change() {
+        // A region starting at 1 with its checksum at region offset 2; the
+        // byte at region offset 5 (odd) is changed elsewhere.
+        let mut buf = [0xAA, 0x45, 0x00, 0x00, 0x00, 0x12, 0x34];
+        let c = internet_checksum(&buf[1..]);
+        buf[3..5].copy_from_slice(&c.to_be_bytes());
+        let d = Delta::replace_bytes(5, &[0x34], &[0x35]);
+        buf[6] = 0x35;
+        let own = apply_at(&mut buf, 1, 3, d, Rule::Plain);
+        assert_eq!(internet_checksum(&buf[1..]), 0);
+        assert_eq!(own, Delta::replace_bytes(2, &c.to_be_bytes(), &buf[3..5]));
+        // Under the UDP rule a stored 0 stays 0 and reports no change.
+        buf[3..5].fill(0);
+        assert!(apply_at(&mut buf, 1, 3, d, Rule::Udp).is_none());
+        assert_eq!(&buf[3..5], &[0, 0]);
     }
 
     proptest! {

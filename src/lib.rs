@@ -7,12 +7,57 @@ extern crate std;
 
 pub mod checksum;
 pub mod error;
-#[allow(dead_code)] // REMOVE once every helper is used by a view.
 mod field;
 
-pub use error::{Error, Layer};
+pub mod arp;
+pub mod ethernet;
+pub mod vlan;
+
 pub mod ip;
 pub mod ipv4;
+pub mod ipv6;
+pub mod ipv6_ext;
+
+pub mod icmpv4;
+pub mod icmpv6;
+pub mod tcp;
+pub mod udp;
+
+pub mod gre;
+pub mod macsec;
+pub mod vxlan;
+
+pub mod flow;
+pub mod packet;
+pub mod tunnel;
+pub mod walk;
+
+pub use error::{Error, Layer};
+
+pub use arp::{Arp, ArpHeader, ArpMut, ArpOperation, ArpRef};
+pub use ethernet::{
+    EtherType, Ethernet, EthernetHeader, EthernetMut, EthernetRef, MacAddr, ParseMacAddrError,
+};
+pub use vlan::{Pcp, Vid, VlanHeader, VlanTag, VlanTagMut, VlanTagRef};
 
 pub use ip::{Dscp, Ecn, IpProtocol};
 pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
+pub use ipv6::{Ipv6, Ipv6Header, Ipv6Mut, Ipv6Ref};
+pub use ipv6_ext::{
+    ExtHeaders, Ipv6Auth, Ipv6AuthMut, Ipv6AuthRef, Ipv6Ext, Ipv6ExtKind, Ipv6Fragment,
+    Ipv6FragmentHeader, Ipv6FragmentMut, Ipv6FragmentRef, Ipv6Option, Ipv6Options, Ipv6Routing,
+    Ipv6RoutingMut, Ipv6RoutingRef, Ipv6RoutingType,
+};
+
+pub use icmpv4::{Icmpv4, Icmpv4Header, Icmpv4Mut, Icmpv4Ref, Icmpv4Type};
+pub use icmpv6::{Icmpv6, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6Type};
+pub use tcp::{Tcp, TcpFlags, TcpHeader, TcpMut, TcpOption, TcpOptions, TcpRef};
+pub use udp::{Udp, UdpHeader, UdpMut, UdpRef};
+
+pub use gre::{Gre, GreHeader, GreMut, GreRef};
+pub use macsec::{Macsec, MacsecHeader, MacsecMut, MacsecRef, Sci};
+pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};
+
+pub use flow::FlowKey;
+pub use packet::Packet;
+pub use walk::{LayerKind, Layers, Walker};
