@@ -28,8 +28,14 @@ fn sample() -> Vec<Vec<u8>> {
 }
 
 fn edits(flags: &str) -> rewrite_tool::Edits {
-    let args = flags.split_whitespace().chain(["IN", "OUT"]).map(OsString::from);
-    rewrite_tool::parse_args(args).expect("good flags").expect("not --help").edits
+    let args = flags
+        .split_whitespace()
+        .chain(["IN", "OUT"])
+        .map(OsString::from);
+    rewrite_tool::parse_args(args)
+        .expect("good flags")
+        .expect("not --help")
+        .edits
 }
 
 fn tools(c: &mut Criterion) {
@@ -54,7 +60,10 @@ fn tools(c: &mut Criterion) {
         });
     });
     for (name, flags) in [
-        ("rewrite_outer", "--ttl 7 --ipv4-src 10.9.8.7 --src-port 4242"),
+        (
+            "rewrite_outer",
+            "--ttl 7 --ipv4-src 10.9.8.7 --src-port 4242",
+        ),
         ("rewrite_inner", "--inner --ipv6-dst 2001:db8::9 --dscp 46"),
         ("rewrite_tunnel", "--vni 77 --vid 99 --dec-ttl"),
     ] {
@@ -66,7 +75,9 @@ fn tools(c: &mut Criterion) {
                     // A fresh copy each time, so every packet does the same work.
                     let frame = &mut buf[..f.len()];
                     frame.copy_from_slice(f);
-                    black_box(rewrite_tool::rewrite_frame(black_box(frame), &edits).expect("rewrite"));
+                    black_box(
+                        rewrite_tool::rewrite_frame(black_box(frame), &edits).expect("rewrite"),
+                    );
                 }
             });
         });

@@ -133,7 +133,8 @@ fn malformed_or_cut(frame: &[u8]) -> bool {
                 frame[x.start + 6] & 0x20 != 0
             } else {
                 layers[ip + 1..i].iter().any(|e| {
-                    e.kind == LayerKind::Ipv6Ext(wireview::ipv6_ext::Ipv6ExtKind::Fragment) && frame[e.start + 3] & 1 != 0
+                    e.kind == LayerKind::Ipv6Ext(wireview::ipv6_ext::Ipv6ExtKind::Fragment)
+                        && frame[e.start + 3] & 1 != 0
                 })
             };
             !(l.kind == LayerKind::Udp && !x.truncated && first_fragment)
@@ -186,7 +187,7 @@ const NAMED: &[Named] = &[
     Named {
         flag: "--ecn",
         kinds: is_ip,
-        range: |k| if k == LayerKind::Ipv4 { 1..2 } else { 1..2 },
+        range: |_| 1..2,
     },
     Named {
         flag: "--df",
@@ -240,13 +241,13 @@ const NAMED: &[Named] = &[
     },
 ];
 
+/// A field a flag named in one frame: the flag, the kind of the layer it
+/// applied to, and the field's bytes in the frame.
+type NamedField = (&'static str, LayerKind, Range<usize>);
+
 /// The frame offsets the flags may change (named fields and checksum
 /// fields), and the named fields as (flag, absolute range).
-fn allowed(
-    frame: &[u8],
-    flags: &[&str],
-    inner: bool,
-) -> (Vec<bool>, Vec<(&'static str, LayerKind, Range<usize>)>) {
+fn allowed(frame: &[u8], flags: &[&str], inner: bool) -> (Vec<bool>, Vec<NamedField>) {
     let layers = Layers::from_ethernet(frame);
     let which = if inner {
         Which::Innermost
@@ -276,7 +277,15 @@ fn args(flags: &str) -> Vec<OsString> {
 }
 
 /// The value a named field of a `kind` layer must hold after the rewrite.
-fn check_value(flag: &str, kind: LayerKind, before: &[u8], after: &[u8], r: &Range<usize>, edits: &Edits, what: &str) {
+fn check_value(
+    flag: &str,
+    kind: LayerKind,
+    before: &[u8],
+    after: &[u8],
+    r: &Range<usize>,
+    edits: &Edits,
+    what: &str,
+) {
     let got = &after[r.clone()];
     let old = &before[r.clone()];
     let v6 = kind == LayerKind::Ipv6;
@@ -301,15 +310,27 @@ fn check_value(flag: &str, kind: LayerKind, before: &[u8], after: &[u8], r: &Ran
         "--ecn" => assert_eq!(got[0] & 3, edits.ecn.unwrap().value(), "{what}"),
         "--df" => {
             assert_eq!(got[0] & 0x40 != 0, edits.df.unwrap(), "{what}");
-            assert_eq!(got[0] & 0xBF, old[0] & 0xBF, "{what}: other flags and offset kept");
+            assert_eq!(
+                got[0] & 0xBF,
+                old[0] & 0xBF,
+                "{what}: other flags and offset kept"
+            );
         }
         "--ident" => assert_eq!(got, edits.ident.unwrap().to_be_bytes(), "{what}"),
         "--ipv4-src" | "--ipv4-dst" => {
-            let want = if flag == "--ipv4-src" { edits.ipv4_src } else { edits.ipv4_dst };
+            let want = if flag == "--ipv4-src" {
+                edits.ipv4_src
+            } else {
+                edits.ipv4_dst
+            };
             assert_eq!(got, want.unwrap().octets(), "{what}");
         }
         "--ipv6-src" | "--ipv6-dst" => {
-            let want = if flag == "--ipv6-src" { edits.ipv6_src } else { edits.ipv6_dst };
+            let want = if flag == "--ipv6-src" {
+                edits.ipv6_src
+            } else {
+                edits.ipv6_dst
+            };
             assert_eq!(got, want.unwrap().octets(), "{what}");
         }
         "--src-port" => assert_eq!(got, edits.src_port.unwrap().to_be_bytes(), "{what}"),
@@ -376,7 +397,11 @@ fn rewrite_corpus(flags: &str) {
             // A flag can change what the walk sees (a port that made a
             // datagram VXLAN), so the output is checked on its own walk.
             for ci in sums_in.iter().filter(|c| c.absent) {
-                assert_eq!(a[ci.at..ci.at + 2], [0, 0], "{what}: a UDP checksum of 0 over IPv4 stays 0");
+                assert_eq!(
+                    a[ci.at..ci.at + 2],
+                    [0, 0],
+                    "{what}: a UDP checksum of 0 over IPv4 stays 0"
+                );
             }
             if sums_in.iter().all(|c| c.valid() != Some(false)) {
                 for c in &sums_out {

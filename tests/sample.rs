@@ -14,7 +14,11 @@ fn committed_sample_matches_the_generator() {
     let committed = std::fs::read(&path).expect("examples/data/sample.pcap is committed");
     let generated = sample::sample_pcap();
     if committed != generated {
-        let first = committed.iter().zip(&generated).position(|(a, b)| a != b).unwrap_or(committed.len().min(generated.len()));
+        let first = committed
+            .iter()
+            .zip(&generated)
+            .position(|(a, b)| a != b)
+            .unwrap_or(committed.len().min(generated.len()));
         panic!(
             "{} differs from the generator's output (lengths {} and {}, first difference at byte {first}); \
              run `cargo run --example gen_sample`",

@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use pcap_file::pcap::{PcapHeader, PcapParser, PcapWriter, RawPcapPacket};
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
-use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
 use pcap_file::pcapng::PcapNgWriter;
 use pcap_file::{DataLink, Endianness, TsResolution};
 use serde_json::Value;
@@ -49,7 +51,11 @@ fn os(args: &[&str]) -> Vec<OsString> {
 fn dissect(args: &[&str]) -> (i32, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = dissect_tool::run(os(args), &mut out, &mut err);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
 }
 
 /// Runs `rewrite`: (exit status, stderr).
@@ -61,7 +67,9 @@ fn rewrite(args: &[&str]) -> (i32, String) {
 }
 
 fn json_lines(text: &str) -> Vec<Value> {
-    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
 
 /// Layer names of a dissected packet, `ipv6_ext` with its kind.
@@ -89,18 +97,45 @@ fn bad_flags_exit_2_with_one_line_before_out_is_created() {
     let out = dir.join("out.pcap");
     let sample = sample_path();
     let cases: &[(&[&str], &str)] = &[
-        (&["--dscp", "64"], "rewrite: --dscp: 64 is out of range (0..=63)"),
+        (
+            &["--dscp", "64"],
+            "rewrite: --dscp: 64 is out of range (0..=63)",
+        ),
         (&["--ecn", "4"], "rewrite: --ecn: 4 is out of range (0..=3)"),
-        (&["--ttl", "256"], "rewrite: --ttl: 256 is out of range (0..=255)"),
+        (
+            &["--ttl", "256"],
+            "rewrite: --ttl: 256 is out of range (0..=255)",
+        ),
         (&["--df", "2"], "rewrite: --df: 2 is out of range (0..=1)"),
-        (&["--vid", "4096"], "rewrite: --vid: 4096 is out of range (0..=4095)"),
-        (&["--vni", "16777216"], "rewrite: --vni: 16777216 is out of range (0..=16777215)"),
-        (&["--src-port", "http"], "rewrite: --src-port: \"http\" is not a number"),
-        (&["--ipv4-src", "10.0.0.256"], "rewrite: --ipv4-src: \"10.0.0.256\" is not an IPv4 address"),
-        (&["--ipv6-dst", "2001:db8::g"], "rewrite: --ipv6-dst: \"2001:db8::g\" is not an IPv6 address"),
-        (&["--ipv4-dst", "2001:db8::1"], "rewrite: --ipv4-dst: \"2001:db8::1\" is not an IPv4 address"),
+        (
+            &["--vid", "4096"],
+            "rewrite: --vid: 4096 is out of range (0..=4095)",
+        ),
+        (
+            &["--vni", "16777216"],
+            "rewrite: --vni: 16777216 is out of range (0..=16777215)",
+        ),
+        (
+            &["--src-port", "http"],
+            "rewrite: --src-port: \"http\" is not a number",
+        ),
+        (
+            &["--ipv4-src", "10.0.0.256"],
+            "rewrite: --ipv4-src: \"10.0.0.256\" is not an IPv4 address",
+        ),
+        (
+            &["--ipv6-dst", "2001:db8::g"],
+            "rewrite: --ipv6-dst: \"2001:db8::g\" is not an IPv6 address",
+        ),
+        (
+            &["--ipv4-dst", "2001:db8::1"],
+            "rewrite: --ipv4-dst: \"2001:db8::1\" is not an IPv4 address",
+        ),
         (&["--frobnicate"], "rewrite: invalid option '--frobnicate'"),
-        (&["--ttl=5", "--dec-ttl=1"], "rewrite: unexpected argument for option '--dec-ttl'"),
+        (
+            &["--ttl=5", "--dec-ttl=1"],
+            "rewrite: unexpected argument for option '--dec-ttl'",
+        ),
     ];
     for (flags, message) in cases {
         let mut args = flags.to_vec();
@@ -112,16 +147,30 @@ fn bad_flags_exit_2_with_one_line_before_out_is_created() {
         assert!(!out.exists(), "{args:?}: OUT must not be created");
     }
     // A flag without its value, and a missing or extra file.
-    for args in [vec!["--ttl"], vec![p(&sample)], vec![], vec![p(&sample), p(&out), "extra"]] {
+    for args in [
+        vec!["--ttl"],
+        vec![p(&sample)],
+        vec![],
+        vec![p(&sample), p(&out), "extra"],
+    ] {
         let (code, err) = rewrite(&args);
         assert_eq!(code, 2, "{args:?}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(!out.exists());
     }
-    assert_eq!(rewrite(&[p(&sample)]).1, "rewrite: expected IN.pcap and OUT.pcap (try --help)\n");
-    assert_eq!(rewrite(&["--ttl"]).1, "rewrite: missing argument for option '--ttl' (try --help)\n");
+    assert_eq!(
+        rewrite(&[p(&sample)]).1,
+        "rewrite: expected IN.pcap and OUT.pcap (try --help)\n"
+    );
+    assert_eq!(
+        rewrite(&["--ttl"]).1,
+        "rewrite: missing argument for option '--ttl' (try --help)\n"
+    );
     let (code, _, err) = dissect(&["--bogus"]);
-    assert_eq!((code, err.as_str()), (2, "dissect: invalid option '--bogus' (try --help)\n"));
+    assert_eq!(
+        (code, err.as_str()),
+        (2, "dissect: invalid option '--bogus' (try --help)\n")
+    );
 }
 
 #[test]
@@ -131,7 +180,9 @@ fn help_goes_to_stdout() {
     assert!(out.starts_with("usage: dissect"));
     let (mut out, mut err) = (Vec::new(), Vec::new());
     assert_eq!(rewrite_tool::run(os(&["-h"]), &mut out, &mut err), 0);
-    assert!(String::from_utf8(out).unwrap().starts_with("usage: rewrite"));
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .starts_with("usage: rewrite"));
 }
 
 #[test]
@@ -146,16 +197,31 @@ fn missing_and_non_capture_files_exit_1_with_one_line() {
 
     let (code, stdout, err) = dissect(&[p(&missing)]);
     assert_eq!((code, stdout.as_str()), (1, ""));
-    assert!(err.starts_with(&format!("dissect: {}: ", missing.display())), "{err}");
+    assert!(
+        err.starts_with(&format!("dissect: {}: ", missing.display())),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1);
 
     let (code, stdout, err) = dissect(&[p(&text)]);
     assert_eq!((code, stdout.as_str()), (1, ""));
-    assert_eq!(err, format!("dissect: {}: not a pcap or pcapng file (unknown magic number)\n", text.display()));
+    assert_eq!(
+        err,
+        format!(
+            "dissect: {}: not a pcap or pcapng file (unknown magic number)\n",
+            text.display()
+        )
+    );
 
     let (code, _, err) = dissect(&[p(&tiny)]);
     assert_eq!(code, 1);
-    assert_eq!(err, format!("dissect: {}: not a pcap or pcapng file (too short for a file header)\n", tiny.display()));
+    assert_eq!(
+        err,
+        format!(
+            "dissect: {}: not a pcap or pcapng file (too short for a file header)\n",
+            tiny.display()
+        )
+    );
 
     for input in [&missing, &text] {
         let (code, err) = rewrite(&["--ttl", "1", p(input), p(&out)]);
@@ -181,14 +247,22 @@ fn a_record_cut_short_is_an_error_after_the_whole_records() {
     let (code, out, err) = dissect(&[p(&cut)]);
     assert_eq!(code, 1);
     assert_eq!(out.lines().count(), 22);
-    assert_eq!(err, format!("dissect: {}: bad record: the file ends in the middle of a record\n", cut.display()));
+    assert_eq!(
+        err,
+        format!(
+            "dissect: {}: bad record: the file ends in the middle of a record\n",
+            cut.display()
+        )
+    );
 }
 
 #[test]
 fn non_ethernet_link_type_is_an_error_per_packet() {
     let dir = temp_dir("linktype");
     // LINKTYPE_RAW (101): bare IP packets.
-    let ip = [0x45, 0, 0, 20, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    let ip = [
+        0x45, 0, 0, 20, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
     let image = capture::pcap_file(101, &[(1, 0, &ip, 20), (2, 0, &ip, 20)]);
     let raw = dir.join("raw.pcap");
     std::fs::write(&raw, &image).unwrap();
@@ -202,7 +276,10 @@ fn non_ethernet_link_type_is_an_error_per_packet() {
     // rewrite copies them unchanged and counts them.
     let out_path = dir.join("out.pcap");
     let (code, err) = rewrite(&["--ttl", "1", p(&raw), p(&out_path)]);
-    assert_eq!((code, err.as_str()), (0, "rewrote 0 of 2 packets (2 skipped: malformed)\n"));
+    assert_eq!(
+        (code, err.as_str()),
+        (0, "rewrote 0 of 2 packets (2 skipped: malformed)\n")
+    );
     assert_eq!(std::fs::read(&out_path).unwrap(), image);
 }
 
@@ -235,10 +312,16 @@ fn dissect_of_the_sample_has_every_layer() {
         ],
         &["ethernet", "ipv6", "icmpv6", "payload"],
         &["ethernet", "ipv6", "ipv6_ext/fragment", "udp", "payload"],
-        &["ethernet", "ipv4", "udp", "vxlan", "ethernet", "ipv4", "tcp", "payload"],
-        &["ethernet", "ipv4", "udp", "vxlan", "ethernet", "vlan", "ipv6", "udp", "payload"],
+        &[
+            "ethernet", "ipv4", "udp", "vxlan", "ethernet", "ipv4", "tcp", "payload",
+        ],
+        &[
+            "ethernet", "ipv4", "udp", "vxlan", "ethernet", "vlan", "ipv6", "udp", "payload",
+        ],
         &["ethernet", "ipv4", "gre", "ipv4", "icmpv4", "payload"],
-        &["ethernet", "ipv6", "gre", "ethernet", "ipv4", "udp", "payload"],
+        &[
+            "ethernet", "ipv6", "gre", "ethernet", "ipv4", "udp", "payload",
+        ],
         &["ethernet", "ipv4", "ipv4", "udp", "payload"],
         &["ethernet", "ipv4", "ipv6", "tcp"],
         &["ethernet", "ipv6", "ipv6", "icmpv6", "payload"],
@@ -271,6 +354,12 @@ fn dissect_of_the_sample_has_every_layer() {
             }
         }
     }
+}
+
+#[test]
+fn dissect_of_the_sample_has_the_right_values() {
+    let (_, out, _) = dissect(&[]);
+    let packets = json_lines(&out);
     // Key order and exact values of the first packet, as printed.
     let first = out.lines().next().unwrap();
     assert_eq!(
@@ -285,7 +374,10 @@ fn dissect_of_the_sample_has_every_layer() {
     );
     let l = |n: usize, i: usize| packets[n - 1]["layers"][i].clone();
     // QinQ: the S-tag's TPID, then the C-tag's.
-    assert_eq!(l(4, 1), serde_json::json!({"layer":"vlan","tpid":0x88a8,"pcp":3,"dei":false,"vid":100,"ethertype":0x8100}));
+    assert_eq!(
+        l(4, 1),
+        serde_json::json!({"layer":"vlan","tpid":0x88a8,"pcp":3,"dei":false,"vid":100,"ethertype":0x8100})
+    );
     assert_eq!(l(4, 2)["tpid"], 0x8100);
     assert_eq!(l(4, 2)["vid"], 200);
     assert_eq!(
@@ -293,12 +385,28 @@ fn dissect_of_the_sample_has_every_layer() {
         serde_json::json!({"layer":"arp","htype":1,"ptype":2048,"hlen":6,"plen":4,"oper":1,
             "sha":"02:00:5e:10:00:01","spa":"10.0.0.1","tha":"00:00:00:00:00:00","tpa":"10.0.0.2"})
     );
-    assert_eq!((l(6, 1)["ihl"].clone(), l(6, 1)["options_len"].clone(), l(6, 1)["dscp"].clone()), (6.into(), 4.into(), 48.into()));
-    assert_eq!((l(7, 1)["mf"].clone(), l(7, 1)["frag_offset"].clone()), (true.into(), 0.into()));
-    assert_eq!((l(8, 1)["mf"].clone(), l(8, 1)["frag_offset"].clone()), (false.into(), 2.into()));
+    assert_eq!(
+        (
+            l(6, 1)["ihl"].clone(),
+            l(6, 1)["options_len"].clone(),
+            l(6, 1)["dscp"].clone()
+        ),
+        (6.into(), 4.into(), 48.into())
+    );
+    assert_eq!(
+        (l(7, 1)["mf"].clone(), l(7, 1)["frag_offset"].clone()),
+        (true.into(), 0.into())
+    );
+    assert_eq!(
+        (l(8, 1)["mf"].clone(), l(8, 1)["frag_offset"].clone()),
+        (false.into(), 2.into())
+    );
     assert_eq!(l(9, 1)["next_header"], 0);
     assert_eq!(l(9, 1)["dst"], "2001:db8:0:1::2");
-    assert_eq!(l(9, 3), serde_json::json!({"layer":"ipv6_ext","kind":"routing","next_header":44,"len":40}));
+    assert_eq!(
+        l(9, 3),
+        serde_json::json!({"layer":"ipv6_ext","kind":"routing","next_header":44,"len":40})
+    );
     assert_eq!(
         l(9, 4),
         serde_json::json!({"layer":"ipv6_ext","kind":"fragment","next_header":51,"len":8,"frag_offset":0,"more":false,"id":0xabcd})
@@ -308,7 +416,10 @@ fn dissect_of_the_sample_has_every_layer() {
     // uses the final destination (Segment List[0]), and is right.
     assert_eq!(l(9, 7)["checksum_valid"], true);
     assert_eq!(l(11, 2)["more"], true);
-    assert_eq!(l(12, 3), serde_json::json!({"layer":"vxlan","flags":8,"vni":5001}));
+    assert_eq!(
+        l(12, 3),
+        serde_json::json!({"layer":"vxlan","flags":8,"vni":5001})
+    );
     assert_eq!(l(12, 6)["flags"], 0x18);
     assert_eq!(l(13, 2)["checksum"], 0);
     assert_eq!(l(13, 3)["vni"], 0x00ab_cdef);
@@ -317,7 +428,14 @@ fn dissect_of_the_sample_has_every_layer() {
         serde_json::json!({"layer":"gre","checksum_present":true,"key_present":true,"seq_present":true,"version":0,
             "protocol":0x0800,"checksum":18330,"key":100,"seq":1,"checksum_valid":true})
     );
-    assert_eq!((l(15, 2)["protocol"].clone(), l(15, 2)["checksum"].clone(), l(15, 2)["seq"].clone()), (0x6558.into(), Value::Null, Value::Null));
+    assert_eq!(
+        (
+            l(15, 2)["protocol"].clone(),
+            l(15, 2)["checksum"].clone(),
+            l(15, 2)["seq"].clone()
+        ),
+        (0x6558.into(), Value::Null, Value::Null)
+    );
     assert_eq!(l(16, 1)["protocol"], 4);
     assert_eq!(l(17, 1)["protocol"], 41);
     assert_eq!(l(18, 1)["next_header"], 41);
@@ -350,11 +468,20 @@ fn convert(image: &[u8], to: Format) -> Vec<u8> {
     }
     match to {
         Format::Pcap(endianness, ts_resolution) => {
-            let header = PcapHeader { endianness, ts_resolution, ..parser.header() };
+            let header = PcapHeader {
+                endianness,
+                ts_resolution,
+                ..parser.header()
+            };
             let mut w = PcapWriter::with_header(Vec::new(), header).unwrap();
             for raw in packets {
-                let ts_frac = if ts_resolution == TsResolution::NanoSecond { raw.ts_frac * 1000 + 7 } else { raw.ts_frac };
-                w.write_raw_packet(&RawPcapPacket { ts_frac, ..raw }).unwrap();
+                let ts_frac = if ts_resolution == TsResolution::NanoSecond {
+                    raw.ts_frac * 1000 + 7
+                } else {
+                    raw.ts_frac
+                };
+                w.write_raw_packet(&RawPcapPacket { ts_frac, ..raw })
+                    .unwrap();
             }
             w.into_writer()
         }
@@ -410,7 +537,11 @@ fn every_capture_format_gives_the_same_dissection_and_round_trips() {
         assert_eq!(out, reference, "{format:?}");
         // Without flags, rewrite writes the file back bit for bit.
         let (code, err) = rewrite(&[p(&input), p(&output)]);
-        assert_eq!((code, err.as_str()), (0, "rewrote 0 of 23 packets (2 skipped: malformed)\n"), "{format:?}");
+        assert_eq!(
+            (code, err.as_str()),
+            (0, "rewrote 0 of 23 packets (2 skipped: malformed)\n"),
+            "{format:?}"
+        );
         assert_eq!(std::fs::read(&output).unwrap(), image, "{format:?}");
         // With flags: same header, timestamps and lengths, new bytes.
         let (code, _) = rewrite(&["--ttl", "9", p(&input), p(&output)]);
@@ -419,7 +550,10 @@ fn every_capture_format_gives_the_same_dissection_and_round_trips() {
         assert_eq!(rewritten.len(), image.len(), "{format:?}");
         assert_ne!(rewritten, image);
         let (_, out, _) = dissect(&[p(&output)]);
-        let ttls: Vec<Value> = json_lines(&out).iter().map(|pk| pk["layers"][1]["ttl"].clone()).collect();
+        let ttls: Vec<Value> = json_lines(&out)
+            .iter()
+            .map(|pk| pk["layers"][1]["ttl"].clone())
+            .collect();
         assert_eq!(ttls[0], 9, "{format:?}");
         if let Format::Pcap(..) = format {
             // Record headers (timestamps, lengths) are unchanged.
@@ -449,16 +583,19 @@ fn rewrite_sample(test: &str, flags: &[&str]) -> (String, Vec<Value>, Vec<u8>) {
     args.extend([p(&sample), p(&out)]);
     let (code, err) = rewrite(&args);
     assert_eq!(code, 0, "{err}");
-    let (code, text, derr) = dissect(&[p(&out)]);
+    let (code, lines, derr) = dissect(&[p(&out)]);
     assert_eq!((code, derr.as_str()), (0, ""));
-    (err, json_lines(&text), std::fs::read(&out).unwrap())
+    (err, json_lines(&lines), std::fs::read(&out).unwrap())
 }
 
 /// Every `checksum_valid` that was true in the sample is still true.
 fn all_still_valid(packets: &[Value]) {
     let (_, reference, _) = dissect(&[]);
     for (before, after) in json_lines(&reference).iter().zip(packets) {
-        let (b, a) = (before["layers"].as_array().unwrap(), after["layers"].as_array().unwrap());
+        let (b, a) = (
+            before["layers"].as_array().unwrap(),
+            after["layers"].as_array().unwrap(),
+        );
         for (lb, la) in b.iter().zip(a) {
             if lb["checksum_valid"] == true {
                 assert_eq!(la["checksum_valid"], true, "packet {}: {la}", after["n"]);
@@ -469,44 +606,100 @@ fn all_still_valid(packets: &[Value]) {
 
 #[test]
 fn rewrite_outermost_headers() {
-    let (summary, pk, _) = rewrite_sample("outer", &["--ttl", "7", "--ipv4-src", "10.9.8.7", "--src-port", "4242"]);
+    let (summary, pk, _) = rewrite_sample(
+        "outer",
+        &["--ttl", "7", "--ipv4-src", "10.9.8.7", "--src-port", "4242"],
+    );
     assert_eq!(summary, "rewrote 19 of 23 packets (2 skipped: malformed)\n");
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
     // Plain IPv4 / UDP: all three fields, both checksums right.
-    assert_eq!((l(1, 1, "ttl"), l(1, 1, "src"), l(1, 2, "src_port")), (7.into(), "10.9.8.7".into(), 4242.into()));
-    assert_eq!((l(1, 1, "checksum_valid"), l(1, 2, "checksum_valid")), (true.into(), true.into()));
+    assert_eq!(
+        (l(1, 1, "ttl"), l(1, 1, "src"), l(1, 2, "src_port")),
+        (7.into(), "10.9.8.7".into(), 4242.into())
+    );
+    assert_eq!(
+        (l(1, 1, "checksum_valid"), l(1, 2, "checksum_valid")),
+        (true.into(), true.into())
+    );
     // VXLAN: the outer headers change, the inner ones do not.
-    assert_eq!((l(12, 1, "src"), l(12, 2, "src_port")), ("10.9.8.7".into(), 4242.into()));
-    assert_eq!((l(12, 5, "src"), l(12, 5, "ttl"), l(12, 6, "src_port")), ("10.1.0.1".into(), 64.into(), 22.into()));
+    assert_eq!(
+        (l(12, 1, "src"), l(12, 2, "src_port")),
+        ("10.9.8.7".into(), 4242.into())
+    );
+    assert_eq!(
+        (l(12, 5, "src"), l(12, 5, "ttl"), l(12, 6, "src_port")),
+        ("10.1.0.1".into(), 64.into(), 22.into())
+    );
     // The zero outer UDP checksum stays zero.
     assert_eq!(l(13, 2, "checksum"), 0);
     // IPv6 outermost: hop limit only (no IPv4 header to change), the UDP port.
-    assert_eq!((l(9, 1, "hop_limit"), l(9, 7, "src_port")), (7.into(), 4242.into()));
+    assert_eq!(
+        (l(9, 1, "hop_limit"), l(9, 7, "src_port")),
+        (7.into(), 4242.into())
+    );
     // 6in4 (SIT): the outer IPv4, then the inner TCP port.
-    assert_eq!((l(17, 1, "src"), l(17, 1, "ttl"), l(17, 2, "hop_limit"), l(17, 3, "src_port")), ("10.9.8.7".into(), 7.into(), 64.into(), 4242.into()));
+    assert_eq!(
+        (
+            l(17, 1, "src"),
+            l(17, 1, "ttl"),
+            l(17, 2, "hop_limit"),
+            l(17, 3, "src_port")
+        ),
+        ("10.9.8.7".into(), 7.into(), 64.into(), 4242.into())
+    );
     // ARP and encrypted MACsec: nothing applies.
     assert_eq!(l(5, 2, "spa"), "10.0.0.1");
 }
 
 #[test]
 fn rewrite_innermost_headers() {
-    let (summary, pk, _) = rewrite_sample("inner", &["--inner", "--ipv6-dst", "2001:db8::9", "--dscp", "46", "--dst-port", "8080"]);
+    let (summary, pk, _) = rewrite_sample(
+        "inner",
+        &[
+            "--inner",
+            "--ipv6-dst",
+            "2001:db8::9",
+            "--dscp",
+            "46",
+            "--dst-port",
+            "8080",
+        ],
+    );
     assert_eq!(summary, "rewrote 19 of 23 packets (2 skipped: malformed)\n");
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
     // VXLAN / IPv4 / TCP: the inner IPv4 DSCP and TCP port, so the inner
     // checksums and the outer UDP checksum over them all change.
-    assert_eq!((l(12, 1, "dscp"), l(12, 5, "dscp"), l(12, 6, "dst_port")), (0.into(), 46.into(), 8080.into()));
+    assert_eq!(
+        (l(12, 1, "dscp"), l(12, 5, "dscp"), l(12, 6, "dst_port")),
+        (0.into(), 46.into(), 8080.into())
+    );
     // VXLAN / IPv6 / UDP: the inner IPv6 destination (UDP pseudo-header).
-    assert_eq!((l(13, 6, "dst"), l(13, 6, "dscp"), l(13, 7, "dst_port")), ("2001:db8::9".into(), 46.into(), 8080.into()));
+    assert_eq!(
+        (l(13, 6, "dst"), l(13, 6, "dscp"), l(13, 7, "dst_port")),
+        ("2001:db8::9".into(), 46.into(), 8080.into())
+    );
     // 6in6: the inner IPv6 header only.
-    assert_eq!((l(18, 1, "dst"), l(18, 2, "dst")), ("2001:db8:b::1".into(), "2001:db8::9".into()));
+    assert_eq!(
+        (l(18, 1, "dst"), l(18, 2, "dst")),
+        ("2001:db8:b::1".into(), "2001:db8::9".into())
+    );
     // Over a routing header the pseudo-header holds the final destination,
     // so the UDP checksum stays right while the destination field changes.
-    assert_eq!((l(9, 1, "dst"), l(9, 7, "dst_port"), l(9, 7, "checksum_valid")), ("2001:db8::9".into(), 8080.into(), true.into()));
+    assert_eq!(
+        (
+            l(9, 1, "dst"),
+            l(9, 7, "dst_port"),
+            l(9, 7, "checksum_valid")
+        ),
+        ("2001:db8::9".into(), 8080.into(), true.into())
+    );
     // GRE with checksum / IPv4 / ICMP: the inner DSCP, GRE checksum right.
-    assert_eq!((l(14, 3, "dscp"), l(14, 2, "checksum_valid")), (46.into(), true.into()));
+    assert_eq!(
+        (l(14, 3, "dscp"), l(14, 2, "checksum_valid")),
+        (46.into(), true.into())
+    );
 }
 
 #[test]
@@ -515,11 +708,23 @@ fn rewrite_tunnel_ids_and_ttl() {
     assert_eq!(summary, "rewrote 20 of 23 packets (2 skipped: malformed)\n");
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
-    assert_eq!((l(12, 3, "vni"), l(12, 2, "checksum_valid")), (77.into(), true.into()));
-    assert_eq!((l(13, 3, "vni"), l(13, 2, "checksum")), (77.into(), 0.into()));
+    assert_eq!(
+        (l(12, 3, "vni"), l(12, 2, "checksum_valid")),
+        (77.into(), true.into())
+    );
+    assert_eq!(
+        (l(13, 3, "vni"), l(13, 2, "checksum")),
+        (77.into(), 0.into())
+    );
     // QinQ: the outermost tag (the S-tag) only, PCP kept.
-    assert_eq!((l(4, 1, "vid"), l(4, 1, "pcp"), l(4, 2, "vid")), (99.into(), 3.into(), 200.into()));
-    assert_eq!((l(5, 1, "vid"), l(6, 1, "ttl"), l(1, 1, "ttl")), (99.into(), 0.into(), 63.into()));
+    assert_eq!(
+        (l(4, 1, "vid"), l(4, 1, "pcp"), l(4, 2, "vid")),
+        (99.into(), 3.into(), 200.into())
+    );
+    assert_eq!(
+        (l(5, 1, "vid"), l(6, 1, "ttl"), l(1, 1, "ttl")),
+        (99.into(), 0.into(), 63.into())
+    );
     // --inner: the VLAN tag inside the VXLAN packet.
     let (_, pk, _) = rewrite_sample("tunnel-inner", &["--inner", "--vid", "4000", "--dec-ttl"]);
     assert_eq!(pk[12]["layers"][5]["vid"], 4000);
@@ -533,13 +738,41 @@ fn rewrite_tunnel_ids_and_ttl() {
 fn rewrite_keeps_the_checksum_of_a_first_fragment_exact() {
     // Packets 7 and 8 are the two fragments of one UDP datagram: after the
     // rewrite, the datagram they reassemble to has a valid UDP checksum.
-    let (_, pk, image) = rewrite_sample("fragment", &["--ipv4-dst", "203.0.113.77", "--src-port", "1", "--ident", "0x4242", "--df", "0"]);
-    assert_eq!((pk[6]["layers"][1]["id"].clone(), pk[7]["layers"][1]["id"].clone()), (0x4242.into(), 0x4242.into()));
-    assert_eq!((pk[6]["layers"][1]["df"].clone(), pk[6]["layers"][1]["mf"].clone()), (false.into(), true.into()));
+    let (_, pk, image) = rewrite_sample(
+        "fragment",
+        &[
+            "--ipv4-dst",
+            "203.0.113.77",
+            "--src-port",
+            "1",
+            "--ident",
+            "0x4242",
+            "--df",
+            "0",
+        ],
+    );
+    assert_eq!(
+        (
+            pk[6]["layers"][1]["id"].clone(),
+            pk[7]["layers"][1]["id"].clone()
+        ),
+        (0x4242.into(), 0x4242.into())
+    );
+    assert_eq!(
+        (
+            pk[6]["layers"][1]["df"].clone(),
+            pk[6]["layers"][1]["mf"].clone()
+        ),
+        (false.into(), true.into())
+    );
     let mut frames = Vec::new();
     capture::for_each_packet(&image, |r| frames.push(r.data.to_vec())).unwrap();
     let (first, second) = (&frames[6], &frames[7]);
-    assert_eq!(&second[30..34], &[203, 0, 113, 77], "the later fragment's destination changed too");
+    assert_eq!(
+        &second[30..34],
+        &[203, 0, 113, 77],
+        "the later fragment's destination changed too"
+    );
     let mut datagram = first[34..].to_vec();
     datagram.extend_from_slice(&second[34..]);
     let mut pseudo = first[26..34].to_vec();
@@ -554,7 +787,19 @@ fn rewrite_keeps_the_checksum_of_a_first_fragment_exact() {
 fn rewritten_sample_checksums_equal_a_from_scratch_recompute() {
     for flags in [
         &["--ttl", "1", "--ipv4-dst", "192.0.2.200", "--dst-port", "9"][..],
-        &["--inner", "--ttl", "3", "--ecn", "2", "--ipv6-src", "2001:db8::77", "--ipv4-src", "10.0.0.99", "--src-port", "65535"],
+        &[
+            "--inner",
+            "--ttl",
+            "3",
+            "--ecn",
+            "2",
+            "--ipv6-src",
+            "2001:db8::77",
+            "--ipv4-src",
+            "10.0.0.99",
+            "--src-port",
+            "65535",
+        ],
         &["--ipv6-dst", "::1", "--vni", "0", "--vid", "0", "--df", "1"],
     ] {
         let (_, _, image) = rewrite_sample("scratch", flags);
@@ -564,7 +809,14 @@ fn rewritten_sample_checksums_equal_a_from_scratch_recompute() {
         for (k, frame) in frames.iter().enumerate() {
             for c in common::verify::checksums(frame) {
                 if let (Some(e), false) = (c.expected, c.absent) {
-                    assert_eq!(c.stored, e, "{flags:?}: packet {} {:?} at {}", k + 1, c.kind, c.at);
+                    assert_eq!(
+                        c.stored,
+                        e,
+                        "{flags:?}: packet {} {:?} at {}",
+                        k + 1,
+                        c.kind,
+                        c.at
+                    );
                     known += 1;
                 }
             }

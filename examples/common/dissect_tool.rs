@@ -15,7 +15,6 @@ use wireview::arp::Arp;
 use wireview::checksum::Sum;
 use wireview::ethernet::{Ethernet, MacAddr};
 use wireview::gre::Gre;
-use wireview::icmp::{Icmpv4, Icmpv6};
 use wireview::ipv6::Ipv6;
 use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Fragment, Ipv6Routing};
 use wireview::macsec::Macsec;
@@ -25,6 +24,7 @@ use wireview::vlan::VlanTag;
 use wireview::vxlan::Vxlan;
 use wireview::walk::{LayerKind, Layers};
 use wireview::{Error, Ipv4};
+use wireview::{Icmpv4, Icmpv6};
 
 use super::capture::{self, Record, LINKTYPE_ETHERNET};
 
@@ -135,10 +135,9 @@ pub struct Dissection {
 impl Dissection {
     /// The layers, outermost first, each as its (key, value) list.
     pub fn layers(&self) -> impl Iterator<Item = &[(&'static str, Value)]> {
-        self.starts
-            .iter()
-            .enumerate()
-            .map(|(k, &start)| &self.fields[start..self.starts.get(k + 1).copied().unwrap_or(self.fields.len())])
+        self.starts.iter().enumerate().map(|(k, &start)| {
+            &self.fields[start..self.starts.get(k + 1).copied().unwrap_or(self.fields.len())]
+        })
     }
 
     fn clear(&mut self) {
@@ -183,9 +182,13 @@ pub fn not_ethernet(linktype: u32) -> Dissection {
     } else {
         format!("link type {linktype} is not Ethernet (1)")
     };
-    Dissection { error: Some((what, "link")), ..Dissection::default() }
+    Dissection {
+        error: Some((what, "link")),
+        ..Dissection::default()
+    }
 }
 
+#[allow(clippy::too_many_lines)] // One arm per layer kind, as the contract's table reads.
 fn layer_fields(frame: &[u8], layers: &Layers, i: usize, f: &mut Fields<'_>) -> Result<(), Error> {
     let l = layers.as_slice()[i];
     f.add("layer", Value::Name(l.kind.name()));
@@ -307,7 +310,7 @@ fn layer_fields(frame: &[u8], layers: &Layers, i: usize, f: &mut Fields<'_>) -> 
                 .add("key_present", gre.key_present())
                 .add("seq_present", gre.seq_present())
                 .add("version", gre.version())
-                .add("protocol", gre.protocol_type())
+                .add("protocol", gre.protocol_type().0)
                 .add("checksum", gre.checksum())
                 .add("key", gre.key())
                 .add("seq", gre.seq())

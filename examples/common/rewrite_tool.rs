@@ -85,7 +85,7 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
     let ipv4 = layers.find(LayerKind::Ipv4, which);
     let ipv6 = layers.find(LayerKind::Ipv6, which);
     let l4 = layers.find_by(|k| matches!(k, LayerKind::Tcp | LayerKind::Udp), which);
-    let vlan = layers.find(LayerKind::Vlan, which);
+    let tag = layers.find(LayerKind::Vlan, which);
     let vxlan = layers.find(LayerKind::Vxlan, which);
 
     let mut applied = false;
@@ -130,7 +130,7 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
     if let (Some(i), Some(p)) = (apply(l4, edits.dst_port.is_some()), edits.dst_port) {
         pkt.set_dst_port(i, p)?;
     }
-    if let (Some(i), Some(v)) = (apply(vlan, edits.vid.is_some()), edits.vid) {
+    if let (Some(i), Some(v)) = (apply(tag, edits.vid.is_some()), edits.vid) {
         pkt.set_vid(i, v)?;
     }
     if let (Some(i), Some(v)) = (apply(vxlan, edits.vni.is_some()), edits.vni) {

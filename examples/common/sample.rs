@@ -1,5 +1,6 @@
 //! The sample capture `examples/data/sample.pcap`, built with the crate's
-//! own header builders (`XxxHeader::emit`) and checksum fillers: one
+//! own header builders (`XxxHeader::emit`), checksum fillers and tunnel
+//! encapsulation helpers (`wireview::tunnel`): one
 //! packet of every protocol and tunnel the crate knows, plus a capture cut
 //! short and a malformed header, with fixed timestamps so that the file is
 //! the same on every run (`tests/sample.rs` checks the committed copy).
@@ -7,18 +8,20 @@
 //! A packet is described as a stack of [`Spec`]s, outermost first, and a
 //! payload. [`build`] works out every length field from the stack, emits
 //! each header with the EtherType / protocol number of the one after it,
-//! then fills the checksums innermost first, so that a checksum over an
-//! inner packet (GRE, the outer UDP of VXLAN) sees the inner checksums.
+//! then fills the checksums innermost first. Tunnels are then wrapped
+//! around a built inner packet by `wireview::tunnel`, which fills the GRE
+//! checksum and the outer UDP checksum of VXLAN over the finished inner
+//! packet.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use wireview::checksum::Sum;
 use wireview::macsec::{An, Tci};
+use wireview::tunnel::{encap_gre, encap_ip, encap_vxlan, OuterIp, VxlanEncap};
 use wireview::{
-    ArpHeader, ArpOperation, Dscp, Ecn, EtherType, EthernetHeader, GreHeader, Icmpv4Header,
+    ArpHeader, ArpOperation, Dscp, Ecn, Error, EtherType, EthernetHeader, GreHeader, Icmpv4Header,
     Icmpv4Type, Icmpv6Header, Icmpv6Type, IpProtocol, Ipv4Header, Ipv6FragmentHeader, Ipv6Header,
     MacAddr, MacsecHeader, Pcp, Sci, TcpFlags, TcpHeader, UdpHeader, Vid, VlanHeader, Vni,
-    VxlanHeader,
 };
 
 /// One header of a packet being built.
@@ -119,17 +122,6 @@ pub enum Spec {
         /// Sequence number.
         seq: u16,
     },
-    /// VXLAN.
-    Vxlan(u32),
-    /// GRE; the protocol type comes from the next header.
-    Gre {
-        /// C bit: fill the checksum.
-        checksum: bool,
-        /// Key, if any.
-        key: Option<u32>,
-        /// Sequence number, if any.
-        seq: Option<u32>,
-    },
     /// A MACsec SecTAG with a 16-byte ICV after the payload. Integrity only
     /// (E=0, C=0): the next header's EtherType starts the Secure Data.
     /// Encrypted: the payload is opaque.
@@ -152,22 +144,14 @@ impl Spec {
         match self {
             Spec::Eth { .. } => 14,
             Spec::Vlan { .. } => 4,
-            Spec::Ipv4 { options, .. } => 20 + options.len(),
+            Spec::Ipv4 { options, .. } | Spec::Tcp { options, .. } => 20 + options.len(),
             Spec::Arp(_) => 28,
             Spec::Ipv6 { .. } => 40,
             Spec::Ext(_, bytes) => bytes.len(),
             Spec::Frag { .. }
             | Spec::Udp { .. }
             | Spec::Icmpv4Echo { .. }
-            | Spec::Icmpv6Echo { .. }
-            | Spec::Vxlan(_) => 8,
-            Spec::Tcp { options, .. } => 20 + options.len(),
-            Spec::Gre { checksum, key, seq } => {
-                4 + 4
-                    * (usize::from(*checksum)
-                        + usize::from(key.is_some())
-                        + usize::from(seq.is_some()))
-            }
+            | Spec::Icmpv6Echo { .. } => 8,
             Spec::Macsec { encrypted, sci, .. } => {
                 6 + if sci.is_some() { 8 } else { 0 } + if *encrypted { 0 } else { 2 }
             }
@@ -190,7 +174,6 @@ impl Spec {
             Spec::Ipv4 { .. } => EtherType::IPV4,
             Spec::Ipv6 { .. } => EtherType::IPV6,
             Spec::Macsec { .. } => EtherType::MACSEC,
-            Spec::Eth { .. } => EtherType::TEB,
             other => panic!("{other:?} has no EtherType"),
         }
     }
@@ -206,7 +189,6 @@ impl Spec {
             Spec::Tcp { .. } => IpProtocol::TCP,
             Spec::Icmpv4Echo { .. } => IpProtocol::ICMP,
             Spec::Icmpv6Echo { .. } => IpProtocol::ICMPV6,
-            Spec::Gre { .. } => IpProtocol::GRE,
             other => panic!("{other:?} has no IP protocol number"),
         }
     }
@@ -233,10 +215,34 @@ pub fn build(stack: &[Spec], payload: &[u8]) -> Vec<u8> {
     let mut at = 0;
     for (i, spec) in stack.iter().enumerate() {
         starts.push(at);
-        let next = stack.get(i + 1);
-        let buf = &mut frame[at..];
-        let inner_len = u16_of(covered[i + 1]);
-        let n = match spec {
+        let n = spec
+            .emit(stack.get(i + 1), &mut frame[at..], covered[i + 1])
+            .unwrap_or_else(|e| panic!("{spec:?}: {e}"));
+        assert_eq!(n, spec.header_len(), "{spec:?}");
+        at += n;
+    }
+    frame[at..at + payload.len()].copy_from_slice(payload);
+    // Trailers (MACsec ICVs), innermost first: a fixed pattern.
+    let mut end = at + payload.len();
+    for spec in stack.iter().rev() {
+        let t = spec.trailer_len();
+        for (k, b) in frame[end..end + t].iter_mut().enumerate() {
+            *b = 0xA0 | (k as u8 & 0x0F);
+        }
+        end += t;
+    }
+    fill_checksums(stack, &starts, &covered, &mut frame);
+    frame
+}
+
+impl Spec {
+    /// Writes this header at the start of `buf`, announcing `next`, for
+    /// `inner` bytes after it (trailers of inner headers included).
+    #[allow(clippy::too_many_lines)] // One arm per header kind reads best as one match.
+    fn emit(&self, next: Option<&Spec>, buf: &mut [u8], inner: usize) -> Result<usize, Error> {
+        let spec = self;
+        let inner_len = u16_of(inner);
+        match spec {
             Spec::Eth { dst, src } => EthernetHeader {
                 dst: *dst,
                 src: *src,
@@ -332,27 +338,13 @@ pub fn build(stack: &[Spec], payload: &[u8]) -> Vec<u8> {
                 rest_of_header: (u32::from(*id) << 16) | u32::from(*seq),
             }
             .emit(buf),
-            Spec::Vxlan(vni) => VxlanHeader {
-                vni: Vni::new(*vni).expect("VNI below 2^24"),
-            }
-            .emit(buf),
-            Spec::Gre { checksum, key, seq } => {
-                let protocol_type = next.map_or(0x88B5, |n| n.ethertype().0);
-                GreHeader {
-                    protocol_type,
-                    checksum: *checksum,
-                    key: *key,
-                    seq: *seq,
-                }
-                .emit(buf)
-            }
             Spec::Macsec {
                 encrypted,
                 sci,
                 an,
                 pn,
             } => {
-                let secure_data = covered[i + 1] + if *encrypted { 0 } else { 2 };
+                let secure_data = inner + if *encrypted { 0 } else { 2 };
                 // An encrypted frame here comes from an end station (ES,
                 // SCI implied by the source address) when it has no SCI.
                 let tci = match (encrypted, sci) {
@@ -376,22 +368,7 @@ pub fn build(stack: &[Spec], payload: &[u8]) -> Vec<u8> {
                 Ok(spec.header_len())
             }
         }
-        .unwrap_or_else(|e| panic!("{spec:?}: {e}"));
-        assert_eq!(n, spec.header_len(), "{spec:?}");
-        at += n;
     }
-    frame[at..at + payload.len()].copy_from_slice(payload);
-    // Trailers (MACsec ICVs), innermost first: a fixed pattern.
-    let mut end = at + payload.len();
-    for spec in stack.iter().rev() {
-        let t = spec.trailer_len();
-        for (k, b) in frame[end..end + t].iter_mut().enumerate() {
-            *b = 0xA0 | (k as u8 & 0x0F);
-        }
-        end += t;
-    }
-    fill_checksums(stack, &starts, &covered, &mut frame);
-    frame
 }
 
 /// The pseudo-header sum for transport header `i` of `stack`: the nearest
@@ -447,9 +424,6 @@ fn fill_checksums(stack: &[Spec], starts: &[usize], covered: &[usize], frame: &m
                 wireview::Icmpv6::new(region)
                     .expect("ICMPv6")
                     .fill_checksum_with(sum);
-            }
-            Spec::Gre { checksum: true, .. } => {
-                wireview::Gre::new(region).expect("GRE").fill_checksum()
             }
             _ => {}
         }
@@ -687,13 +661,27 @@ pub fn packets() -> Vec<(Vec<u8>, usize)> {
         b"first fragment of a longer UDP datagram!",
     );
     out.push(full(ipv6_first_fragment(&whole6, 16)));
+    // 12 to 19: tunnels, wrapped around an inner packet built as above by
+    // the crate's encapsulation helpers (`wireview::tunnel`).
+    let outer_v4 = |src: [u8; 4], dst: [u8; 4]| {
+        OuterIp::V4(Ipv4Header {
+            src: Ipv4Addr::from(src),
+            dst: Ipv4Addr::from(dst),
+            identification: 0x1234,
+            ..Ipv4Header::default()
+        })
+    };
+    let outer_v6 = |src: &str, dst: &str| {
+        OuterIp::V6(Ipv6Header {
+            src: src.parse().expect("IPv6"),
+            dst: dst.parse().expect("IPv6"),
+            flow_label: 0x12345,
+            ..Ipv6Header::default()
+        })
+    };
     // 12. VXLAN (UDP checksum filled) / Ethernet / IPv4 / TCP.
-    out.push(full(build(
+    let inner = build(
         &[
-            eth(),
-            ipv4([172, 16, 0, 1], [172, 16, 0, 2]),
-            udp(49152, 4789),
-            Spec::Vxlan(5001),
             Spec::Eth {
                 dst: mac(0x12),
                 src: mac(0x11),
@@ -702,18 +690,20 @@ pub fn packets() -> Vec<(Vec<u8>, usize)> {
             tcp_data(22, 50000),
         ],
         b"SSH-2.0-wireview\r\n",
-    )));
+    );
+    let vx = VxlanEncap {
+        vni: Vni::new(5001).expect("VNI"),
+        src_port: 49152,
+        dst_port: 4789,
+        udp_checksum: true,
+    };
+    let outer = outer_v4([172, 16, 0, 1], [172, 16, 0, 2]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_vxlan(buf, start, end, &outer, &vx)
+    })));
     // 13. VXLAN with a zero outer UDP checksum / Ethernet / 802.1Q / IPv6 / UDP.
-    out.push(full(build(
+    let inner = build(
         &[
-            eth(),
-            ipv4([172, 16, 0, 1], [172, 16, 0, 3]),
-            Spec::Udp {
-                src: 49153,
-                dst: 4789,
-                checksum: false,
-            },
-            Spec::Vxlan(0x00AB_CDEF),
             Spec::Eth {
                 dst: mac(0x22),
                 src: mac(0x21),
@@ -727,32 +717,38 @@ pub fn packets() -> Vec<(Vec<u8>, usize)> {
             udp(546, 547),
         ],
         b"dhcpv6",
-    )));
+    );
+    let vx = VxlanEncap {
+        vni: Vni::new(0x00AB_CDEF).expect("VNI"),
+        src_port: 49153,
+        dst_port: 4789,
+        udp_checksum: false,
+    };
+    let outer = outer_v4([172, 16, 0, 1], [172, 16, 0, 3]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_vxlan(buf, start, end, &outer, &vx)
+    })));
     // 14. GRE with checksum, key and sequence / IPv4 / ICMP.
-    out.push(full(build(
+    let inner = build(
         &[
-            eth(),
-            ipv4([203, 0, 113, 1], [203, 0, 113, 2]),
-            Spec::Gre {
-                checksum: true,
-                key: Some(0x0000_0064),
-                seq: Some(1),
-            },
             ipv4([10, 2, 0, 1], [10, 2, 0, 2]),
             Spec::Icmpv4Echo { id: 1, seq: 2 },
         ],
         b"through gre",
-    )));
+    );
+    let gre = GreHeader {
+        protocol_type: EtherType::IPV4,
+        checksum: true,
+        key: Some(100),
+        seq: Some(1),
+    };
+    let outer = outer_v4([203, 0, 113, 1], [203, 0, 113, 2]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_gre(buf, start, end, &outer, &gre)
+    })));
     // 15. GRE over IPv6 with a key, transparent Ethernet bridging / Ethernet / IPv4 / UDP.
-    out.push(full(build(
+    let inner = build(
         &[
-            eth(),
-            ipv6("2001:db8:ffff::1", "2001:db8:ffff::2"),
-            Spec::Gre {
-                checksum: false,
-                key: Some(42),
-                seq: None,
-            },
             Spec::Eth {
                 dst: mac(0x32),
                 src: mac(0x31),
@@ -761,47 +757,49 @@ pub fn packets() -> Vec<(Vec<u8>, usize)> {
             udp(123, 123),
         ],
         b"ntp over gretap",
-    )));
+    );
+    let gre = GreHeader {
+        protocol_type: EtherType::TEB,
+        checksum: false,
+        key: Some(42),
+        seq: None,
+    };
+    let outer = outer_v6("2001:db8:ffff::1", "2001:db8:ffff::2");
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_gre(buf, start, end, &outer, &gre)
+    })));
     // 16. IPIP: IPv4 / IPv4 / UDP.
-    out.push(full(build(
-        &[
-            eth(),
-            ipv4([203, 0, 113, 9], [203, 0, 113, 10]),
-            ipv4([10, 4, 0, 1], [10, 4, 0, 2]),
-            udp(1000, 2000),
-        ],
+    let inner = build(
+        &[ipv4([10, 4, 0, 1], [10, 4, 0, 2]), udp(1000, 2000)],
         b"ipip",
-    )));
+    );
+    let outer = outer_v4([203, 0, 113, 9], [203, 0, 113, 10]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_ip(buf, start, end, &outer)
+    })));
     // 17. SIT (6in4): IPv4 / IPv6 / TCP.
-    out.push(full(build(
-        &[
-            eth(),
-            ipv4([203, 0, 113, 9], [192, 88, 99, 1]),
-            ipv6("2002:cb00:7109::1", v6b),
-            tcp_syn(40001, 80),
-        ],
-        b"",
-    )));
+    let inner = build(&[ipv6("2002:cb00:7109::1", v6b), tcp_syn(40001, 80)], b"");
+    let outer = outer_v4([203, 0, 113, 9], [192, 88, 99, 1]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_ip(buf, start, end, &outer)
+    })));
     // 18. IPv6-in-IPv6 / ICMPv6.
-    out.push(full(build(
-        &[
-            eth(),
-            ipv6("2001:db8:a::1", "2001:db8:b::1"),
-            ipv6(v6a, v6b),
-            Spec::Icmpv6Echo { id: 8, seq: 9 },
-        ],
+    let inner = build(
+        &[ipv6(v6a, v6b), Spec::Icmpv6Echo { id: 8, seq: 9 }],
         b"6in6",
-    )));
+    );
+    let outer = outer_v6("2001:db8:a::1", "2001:db8:b::1");
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_ip(buf, start, end, &outer)
+    })));
     // 19. IPv4-in-IPv6 / UDP.
-    out.push(full(build(
-        &[
-            eth(),
-            ipv6("2001:db8:a::1", "2001:db8:b::1"),
-            ipv4([10, 5, 0, 1], [10, 5, 0, 2]),
-            udp(3000, 3001),
-        ],
+    let inner = build(
+        &[ipv4([10, 5, 0, 1], [10, 5, 0, 2]), udp(3000, 3001)],
         b"4in6",
-    )));
+    );
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_ip(buf, start, end, &outer)
+    })));
     // 20. MACsec, integrity only, explicit SCI / IPv4 / ICMP.
     out.push(full(build(
         &[
@@ -839,6 +837,35 @@ pub fn packets() -> Vec<(Vec<u8>, usize)> {
     bad[14] = 0x44;
     out.push(full(bad));
     out
+}
+
+/// Puts `inner` in a buffer with room before it for an Ethernet header
+/// and the tunnel headers, lets `encap` (a `wireview::tunnel` function
+/// given the buffer and the inner packet's start and end) write the tunnel
+/// headers, then writes the outer Ethernet header.
+fn tunnel(
+    inner: &[u8],
+    outer: &OuterIp,
+    encap: impl FnOnce(&mut [u8], usize, usize) -> Result<usize, Error>,
+) -> Vec<u8> {
+    const ROOM: usize = 14 + 40 + 16;
+    let mut buf = vec![0u8; ROOM + inner.len()];
+    buf[ROOM..].copy_from_slice(inner);
+    let end = buf.len();
+    let start = encap(&mut buf, ROOM, end).expect("room for the tunnel headers");
+    let ethertype = match outer {
+        OuterIp::V4(_) => EtherType::IPV4,
+        OuterIp::V6(_) => EtherType::IPV6,
+    };
+    let mut frame = buf.split_off(start - 14);
+    EthernetHeader {
+        dst: mac(2),
+        src: mac(1),
+        ethertype,
+    }
+    .emit(&mut frame)
+    .expect("room for Ethernet");
+    frame
 }
 
 /// Splits Ethernet/IPv4 frame `whole` into two fragments, the first with
