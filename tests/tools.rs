@@ -824,3 +824,25 @@ fn rewritten_sample_checksums_equal_a_from_scratch_recompute() {
         assert!(known >= 30, "{flags:?}: only {known} checksums checked");
     }
 }
+
+/// A reader of the output that went away (`dissect | head -1`).
+struct ClosedPipe;
+
+impl std::io::Write for ClosedPipe {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_closed_output_pipe_ends_dissect_quietly() {
+    let mut err = Vec::new();
+    assert_eq!(
+        dissect_tool::run(Vec::<OsString>::new(), &mut ClosedPipe, &mut err),
+        0
+    );
+    assert!(err.is_empty());
+}

@@ -643,6 +643,10 @@ pub fn run(
             }
         });
         if let Err(e) = io {
+            // `dissect | head` closes the pipe early: not an error.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return 0;
+            }
             let _ = writeln!(err, "dissect: cannot write output: {e}");
             return 1;
         }
