@@ -263,6 +263,18 @@ fn number(flag: &str, value: &OsString, max: u64) -> Result<u64, String> {
     }
 }
 
+/// A number in `0..=max` made into the crate's bounded type by `make`
+/// (which may refuse a value the range allows: then that is the error).
+fn bounded<T>(
+    flag: &str,
+    value: &OsString,
+    max: u64,
+    make: impl Fn(u64) -> Option<T>,
+) -> Result<T, String> {
+    let n = number(flag, value, max)?;
+    make(n).ok_or_else(|| format!("{flag}: {n} is not a valid value"))
+}
+
 fn address<A: std::str::FromStr>(flag: &str, value: &OsString, what: &str) -> Result<A, String> {
     let s = value
         .to_str()
@@ -302,8 +314,8 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Com
                 let v = parser.value().map_err(|e| e.to_string())?;
                 match name.as_str() {
                     "ttl" => edits.ttl = Some(number(&flag, &v, 255)? as u8),
-                    "dscp" => edits.dscp = Dscp::new(number(&flag, &v, 63)? as u8),
-                    "ecn" => edits.ecn = Ecn::new(number(&flag, &v, 3)? as u8),
+                    "dscp" => edits.dscp = Some(bounded(&flag, &v, 63, |n| Dscp::new(n as u8))?),
+                    "ecn" => edits.ecn = Some(bounded(&flag, &v, 3, |n| Ecn::new(n as u8))?),
                     "df" => edits.df = Some(number(&flag, &v, 1)? == 1),
                     "ident" => edits.ident = Some(narrow(number(&flag, &v, 0xFFFF)?)),
                     "ipv4-src" => edits.ipv4_src = Some(address(&flag, &v, "IPv4")?),
@@ -312,8 +324,11 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Com
                     "ipv6-dst" => edits.ipv6_dst = Some(address(&flag, &v, "IPv6")?),
                     "src-port" => edits.src_port = Some(narrow(number(&flag, &v, 0xFFFF)?)),
                     "dst-port" => edits.dst_port = Some(narrow(number(&flag, &v, 0xFFFF)?)),
-                    "vid" => edits.vid = Vid::new(narrow(number(&flag, &v, 4095)?)),
-                    _ => edits.vni = Vni::new(number(&flag, &v, u64::from(Vni::MAX))? as u32),
+                    "vid" => edits.vid = Some(bounded(&flag, &v, 4095, |n| Vid::new(narrow(n)))?),
+                    _ => {
+                        let max = u64::from(Vni::MAX);
+                        edits.vni = Some(bounded(&flag, &v, max, |n| Vni::new(n as u32))?);
+                    }
                 }
             }
             other => return Err(other.unexpected().to_string()),
