@@ -240,9 +240,8 @@ impl Spec {
     /// `inner` bytes after it (trailers of inner headers included).
     #[allow(clippy::too_many_lines)] // One arm per header kind reads best as one match.
     fn emit(&self, next: Option<&Spec>, buf: &mut [u8], inner: usize) -> Result<usize, Error> {
-        let spec = self;
         let inner_len = u16_of(inner);
-        match spec {
+        match self {
             Spec::Eth { dst, src } => EthernetHeader {
                 dst: *dst,
                 src: *src,
@@ -365,7 +364,7 @@ impl Spec {
                     let et = next.map_or(EtherType(0x88B5), Spec::ethertype);
                     buf[sectag..sectag + 2].copy_from_slice(&et.0.to_be_bytes());
                 }
-                Ok(spec.header_len())
+                Ok(self.header_len())
             }
         }
     }
