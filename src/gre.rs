@@ -19,11 +19,13 @@
 //! is set, so the header is 4, 8, 12 or 16 octets long.
 //!
 //! What is accepted:
-//! - **Version 0 only.** Version 1 is PPTP's enhanced GRE ([RFC 2637
-//!   section 4.1]), a different layout (payload length and call ID in the
-//!   key, an acknowledgment number) that carries PPP rather than a network
-//!   or link layer; [`Gre::new`] rejects it, like every other non-zero
-//!   version, with [`Error::BadVersion`].
+//! - **Versions 0 and 1.** Version 1 is PPTP's enhanced GRE ([RFC 2637
+//!   section 4.1]): the same C/K/S layout, where the key holds the payload
+//!   length (upper 16 bits) and the call ID (lower 16 bits), followed by an
+//!   acknowledgment number when the A bit (`0x0080`) is set ([`Gre::ack`]).
+//!   Version 1 has no checksum: a version-1 header with C set is rejected
+//!   with [`Error::BadValue`], and so is adding one. Other versions are
+//!   rejected with [`Error::BadVersion`].
 //! - **No routing.** The R bit of [RFC 1701] (source routing, never
 //!   deployed) is rejected with [`Error::BadValue`]; RFC 2784 section 2.3
 //!   lets a receiver discard such packets.
@@ -78,6 +80,8 @@ const FLAG_K: u16 = 0x2000;
 const FLAG_S: u16 = 0x1000;
 const RESERVED0_MASK: u16 = 0x0FF8;
 const VERSION_MASK: u16 = 0x0007;
+/// The acknowledgment-present bit of version 1 (PPTP), a Reserved0 bit in version 0.
+const FLAG_A: u16 = 0x0080;
 
 /// Header length, in octets, that a flags-and-version word gives.
 const fn header_len_for(flags: u16) -> usize {
@@ -89,6 +93,9 @@ const fn header_len_for(flags: u16) -> usize {
         n += OPTION_LEN;
     }
     if flags & FLAG_S != 0 {
+        n += OPTION_LEN;
+    }
+    if flags & VERSION_MASK == 1 && flags & FLAG_A != 0 {
         n += OPTION_LEN;
     }
     n
@@ -135,8 +142,8 @@ impl<B: AsRef<[u8]>> Gre<B> {
     /// # Errors
     /// [`Error::Truncated`] when the buffer ends before the header (with
     /// its optional fields) does, [`Error::BadVersion`] when the version is
-    /// not 0, [`Error::BadValue`] (`"routing present"`) when the R bit is
-    /// set.
+    /// above 1, [`Error::BadValue`] when the R bit is set (`"routing
+    /// present"`) or a version-1 header has C set.
     pub fn new(buf: B) -> Result<Self, Error> {
         let len = buf.as_ref().len();
         Self::new_with_len(buf, len)
@@ -165,10 +172,16 @@ impl<B: AsRef<[u8]>> Gre<B> {
         field::need(Layer::Gre, b, MIN_HEADER_LEN)?;
         let flags = field::u16_at(b, f::FLAGS_VERSION);
         let version = (flags & VERSION_MASK) as u8;
-        if version != 0 {
+        if version > 1 {
             return Err(Error::BadVersion {
                 layer: Layer::Gre,
                 found: version,
+            });
+        }
+        if version == 1 && flags & FLAG_C != 0 {
+            return Err(Error::BadValue {
+                layer: Layer::Gre,
+                field: "checksum present (version 1)",
             });
         }
         if flags & FLAG_R != 0 {
@@ -299,6 +312,15 @@ impl<B: AsRef<[u8]>> Gre<B> {
     pub fn seq(&self) -> Option<u32> {
         self.seq_present()
             .then(|| field::u32_at(self.b(), self.seq_at()))
+    }
+
+    /// The acknowledgment number of a version-1 (PPTP) header whose A bit
+    /// is set; `None` otherwise.
+    pub fn ack(&self) -> Option<u32> {
+        let flags = self.flags_version();
+        let present = flags & VERSION_MASK == 1 && flags & FLAG_A != 0;
+        let at = self.seq_at() + if self.seq_present() { OPTION_LEN } else { 0 };
+        present.then(|| field::u32_at(self.b(), at))
     }
 
     /// The header bytes, optional fields included.
@@ -549,6 +571,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Gre<B> {
             return Ok(self.len);
         }
         let flags = self.flags_version();
+        if on && flags & VERSION_MASK == 1 {
+            return Err(Error::BadValue {
+                layer: Layer::Gre,
+                field: "checksum present (version 1)",
+            });
+        }
         if on {
             self.open_field(f::CHECKSUM)?;
             field::set_u16(self.buf.as_mut(), f::FLAGS_VERSION, flags | FLAG_C);
@@ -765,18 +793,68 @@ mod tests {
     }
 
     #[test]
-    fn version_and_routing_are_rejected() {
-        // PPTP enhanced GRE: K and S set, A (0x80), version 1, protocol PPP.
-        let pptp = [
+    fn pptp_version_1() {
+        // PPTP enhanced GRE (RFC 2637 4.1): K and S set, A (0x80), version 1,
+        // protocol PPP (0x880b); key = payload length 0x0010, call ID 1;
+        // sequence 1; acknowledgment 0; then 16 bytes of PPP.
+        let mut pptp = [0u8; 16 + 16];
+        pptp[..16].copy_from_slice(&[
             0x30, 0x81, 0x88, 0x0b, 0x00, 0x10, 0x00, 0x01, 0, 0, 0, 1, 0, 0, 0, 0,
-        ];
+        ]);
+        let gre = Gre::new(&pptp[..]).unwrap();
+        assert_eq!(gre.version(), 1);
+        assert_eq!(gre.protocol_type(), EtherType(0x880b));
         assert_eq!(
-            Gre::new(&pptp[..]),
-            Err(Error::BadVersion {
+            (gre.key(), gre.seq(), gre.ack()),
+            (Some(0x0010_0001), Some(1), Some(0))
+        );
+        assert_eq!((gre.header_len(), gre.payload().len()), (16, 16));
+        // Without A: no acknowledgment, a 12-byte header.
+        pptp[1] = 0x01;
+        let gre = Gre::new(&pptp[..]).unwrap();
+        assert_eq!((gre.ack(), gre.header_len()), (None, 12));
+        // Every truncated length of the 16-byte header is reported.
+        pptp[1] = 0x81;
+        for len in 4..16 {
+            assert_eq!(
+                Gre::new(&pptp[..len]),
+                Err(Error::Truncated {
+                    layer: Layer::Gre,
+                    needed: 16,
+                    available: len
+                })
+            );
+        }
+        // Version 1 has no checksum.
+        let mut with_c = pptp;
+        with_c[0] |= 0x80;
+        assert_eq!(
+            Gre::new(&with_c[..]),
+            Err(Error::BadValue {
                 layer: Layer::Gre,
-                found: 1
+                field: "checksum present (version 1)"
             })
         );
+        let mut room = [0u8; 36];
+        room[..32].copy_from_slice(&pptp);
+        let mut gre = GreMut::new_with_len(&mut room[..], 32).unwrap();
+        assert_eq!(
+            gre.set_checksum_present(true),
+            Err(Error::BadValue {
+                layer: Layer::Gre,
+                field: "checksum present (version 1)"
+            })
+        );
+        // A is a reserved bit in version 0: it adds no field there.
+        let v0 = [0x00, 0x80, 0x08, 0x00];
+        assert_eq!(
+            Gre::new(&v0[..]).map(|g| (g.ack(), g.header_len())),
+            Ok((None, 4))
+        );
+    }
+
+    #[test]
+    fn version_and_routing_are_rejected() {
         for v in 2..8 {
             let p = [0x00, v, 0x08, 0x00];
             assert_eq!(

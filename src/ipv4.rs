@@ -128,7 +128,7 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
     pub fn new(buf: B) -> Result<Self, Error> {
         let view = Self::new_truncated(buf)?;
         let len = view.buf.as_ref().len();
-        if usize::from(view.total_len()) > len {
+        if view.total_len() == 0 || usize::from(view.total_len()) > len {
             return Err(Error::BadLength {
                 layer: Layer::Ipv4,
                 found: view.total_len().into(),
@@ -144,6 +144,11 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
     /// small snap length hold. The header itself must be complete;
     /// [`payload`](Self::payload) then ends at the end of the buffer and
     /// [`is_truncated`](Self::is_truncated) tells.
+    ///
+    /// A total length of 0, which captures of segmentation-offloaded
+    /// datagrams hold (TSO, Linux BIG TCP beyond 64 KiB), is accepted here
+    /// as "the datagram is the whole buffer", as tcpdump and Wireshark read
+    /// it; [`new`](Self::new) refuses it.
     pub fn new_truncated(buf: B) -> Result<Self, Error> {
         let b = buf.as_ref();
         field::need(Layer::Ipv4, b, HEADER_LEN)?;
@@ -163,7 +168,9 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
         }
         field::need(Layer::Ipv4, b, header_len)?;
         let total = usize::from(field::u16_at(b, f::LENGTH));
-        if total < header_len {
+        // 0 is what segmentation offload (TSO, Linux BIG TCP) leaves in
+        // captures of datagrams beyond 64 KiB: the datagram is the buffer.
+        if total < header_len && total != 0 {
             return Err(Error::BadLength {
                 layer: Layer::Ipv4,
                 found: total,
@@ -329,7 +336,10 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
     /// End of the datagram in the buffer: the total length, or the buffer's
     /// end when the capture was cut short.
     fn end(&self) -> usize {
-        usize::from(self.total_len()).min(self.b().len())
+        match self.total_len() {
+            0 => self.b().len(),
+            total => usize::from(total).min(self.b().len()),
+        }
     }
 
     /// The payload: the bytes after the header up to the total length (not
@@ -858,6 +868,25 @@ mod tests {
                 max: 65535
             })
         );
+    }
+
+    #[test]
+    fn total_length_zero_is_the_whole_buffer_when_truncated_reading() {
+        // A BIG TCP / TSO capture: total length 0, 1000 bytes of TCP after it.
+        let mut p = std::vec![0u8; 1020];
+        p[..20].copy_from_slice(&STYLE_HDR);
+        p[2..4].fill(0);
+        assert_eq!(
+            Ipv4::new(&p[..]),
+            Err(Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 0,
+                min: 20,
+                max: 1020
+            })
+        );
+        let ip = Ipv4::new_truncated(&p[..]).unwrap();
+        assert_eq!((ip.payload().len(), ip.is_truncated()), (1000, false));
     }
 
     #[test]

@@ -607,12 +607,15 @@ impl Walker {
             IpProtocol::UDP => {
                 let udp = Udp::new_truncated(bytes)?;
                 let end = at + udp::HEADER_LEN + udp.payload().len();
+                // In a first fragment the UDP length counts the whole
+                // datagram: that is fragmentation, not a short capture.
+                let truncated = udp.is_truncated() && !in_first_fragment(buf, layers);
                 layers.push(Layer {
                     kind: LayerKind::Udp,
                     start: at,
                     header_len: udp::HEADER_LEN,
                     end,
-                    truncated: udp.is_truncated(),
+                    truncated,
                 })?;
                 *limit = end;
                 let payload = at + udp::HEADER_LEN;
@@ -652,6 +655,24 @@ impl Walker {
             IpProtocol::IPV6 => Ok(Next::EtherType(EtherType::IPV6, at)),
             _ => Ok(Next::Payload(at)),
         }
+    }
+}
+
+/// Whether the innermost IP datagram walked so far is a first fragment
+/// (later ones are not walked past their IP header): IPv4 with MF set, or
+/// IPv6 with a fragment header whose M flag is set.
+fn in_first_fragment(buf: &[u8], layers: &Layers) -> bool {
+    let Some(ip) = layers.enclosing_ip(layers.len()) else {
+        return false;
+    };
+    let list = layers.as_slice();
+    let flag =
+        |l: &Layer, at: usize, mask: u8| buf.get(l.start + at).is_some_and(|b| b & mask != 0);
+    match list[ip].kind {
+        LayerKind::Ipv4 => flag(&list[ip], 6, 0x20),
+        _ => list[ip + 1..]
+            .iter()
+            .any(|l| l.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment) && flag(l, 3, 0x01)),
     }
 }
 
