@@ -10,12 +10,11 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use wireview::ip::{Dscp, Ecn};
-use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Fragment};
 use wireview::packet::Packet;
 use wireview::vlan::Vid;
 use wireview::vxlan::Vni;
-use wireview::walk::{LayerKind, Layers, Which};
-use wireview::{Error, Ipv4};
+use wireview::walk::{LayerKind, Which};
+use wireview::Error;
 
 use super::capture::{self, LINKTYPE_ETHERNET};
 
@@ -73,7 +72,7 @@ pub enum Outcome {
 pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> {
     let mut pkt = Packet::from_ethernet(frame);
     let layers = pkt.layers();
-    if layers.error().is_some() || (0..layers.len()).any(|i| cut_short(pkt.as_bytes(), layers, i)) {
+    if layers.error().is_some() || layers.iter().any(|l| l.truncated) {
         return Ok(Outcome::Malformed);
     }
     let which = if edits.inner {
@@ -141,36 +140,6 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
     } else {
         Outcome::NotApplicable
     })
-}
-
-/// Whether layer `i` is truncated: its length field reaches past the
-/// bytes there are. The walk also flags the UDP header of a first fragment,
-/// whose length counts the whole datagram; that packet is whole, and the
-/// crate's checksum updates are exact for it, so it is not counted here.
-fn cut_short(frame: &[u8], layers: &Layers, i: usize) -> bool {
-    let l = layers.as_slice()[i];
-    if !l.truncated {
-        return false;
-    }
-    if l.kind != LayerKind::Udp {
-        return true;
-    }
-    let Some(ip) = layers.enclosing_ip(i) else {
-        return true;
-    };
-    let ip_layer = layers.as_slice()[ip];
-    if ip_layer.truncated {
-        return true;
-    }
-    let first_fragment = if ip_layer.kind == LayerKind::Ipv4 {
-        Ipv4::new_truncated(&frame[ip_layer.range()]).is_ok_and(|h| h.more_fragments())
-    } else {
-        layers.as_slice()[ip + 1..i].iter().any(|x| {
-            x.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment)
-                && Ipv6Fragment::new(&frame[x.header_range()]).is_ok_and(|f| f.more_fragments())
-        })
-    };
-    !first_fragment
 }
 
 /// Counts of what happened to the packets of a file.
