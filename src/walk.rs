@@ -326,6 +326,7 @@ impl Layers {
         Ok(layer.range())
     }
 
+    #[inline]
     fn push(&mut self, layer: Layer) -> Result<(), Error> {
         if self.count == MAX_LAYERS {
             return Err(Error::TooDeep {
