@@ -530,7 +530,9 @@ impl Walker {
             }
             EtherType::IPV6 => {
                 let ip = Ipv6::new_truncated(bytes)?;
-                let end = at + (ipv6::HEADER_LEN + usize::from(ip.payload_len())).min(bytes.len());
+                // The payload length, or the rest of the region for a
+                // jumbogram (payload length 0 and a hop-by-hop header).
+                let end = at + ipv6::HEADER_LEN + ip.payload().len();
                 layers.push(Layer {
                     kind: LayerKind::Ipv6,
                     start: at,
@@ -1492,6 +1494,28 @@ mod tests {
             ]
         );
         assert_eq!(layers.error(), None);
+    }
+
+    #[test]
+    fn ipv6_jumbogram_runs_to_the_end_of_the_buffer() {
+        // RFC 2675: payload length 0, a hop-by-hop header with the Jumbo
+        // Payload option (type 0xC2) carrying the real length.
+        let mut pkt = ipv6_around(IpProtocol::HOP_BY_HOP, &[]);
+        pkt.extend_from_slice(&[58, 0, 0xC2, 4, 0x00, 0x01, 0x00, 0x10]);
+        pkt.extend_from_slice(&[128, 0, 0, 0, 0, 1, 0, 1]); // ICMPv6 echo request
+        pkt.extend_from_slice(&[0x5A; 8]);
+        let layers = Layers::from_ip(&pkt);
+        assert_eq!(layers.error(), None);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ipv6, 0, 40, 64),
+                (K::Ipv6Ext(Ipv6ExtKind::HopByHop), 40, 8, 64),
+                (K::Icmpv6, 48, 8, 64),
+                (K::Payload, 56, 8, 64),
+            ]
+        );
+        check_invariants(&pkt, &layers);
     }
 
     #[test]
