@@ -12,7 +12,9 @@
 //!
 //! Fragments have no ports in every fragment, so all fragments (first one
 //! included) get ports 0 and hash on addresses and protocol alone, keeping
-//! the fragments of one datagram together.
+//! the fragments of one datagram together. The same holds for the echo
+//! identifier of a fragmented ICMP echo (a large ping), and an ICMP error
+//! is only looked into when it is not a fragment.
 //!
 //! [RFC 7690]: https://www.rfc-editor.org/rfc/rfc7690
 //!
@@ -41,7 +43,7 @@ use crate::ip::IpProtocol;
 use crate::ipv4::Ipv4;
 use crate::ipv6::Ipv6;
 use crate::ipv6_ext::{ExtHeaders, Ipv6ExtKind};
-use crate::walk::{LayerKind, Layers};
+use crate::walk::Layers;
 
 /// A 5-tuple: source and destination address, protocol, and ports (TCP,
 /// UDP, SCTP; the echo identifier for ICMP echo; 0 otherwise).
@@ -74,38 +76,14 @@ impl FlowKey {
 
     /// The key of the outermost IP datagram of an already walked buffer.
     pub fn from_layers(buf: &[u8], layers: &Layers) -> Option<FlowKey> {
-        let ip = layers.iter().position(|l| l.kind.is_ip())?;
-        let after = layers.as_slice().get(ip + 1..)?;
-        let next = after
-            .iter()
-            .find(|l| !matches!(l.kind, LayerKind::Ipv6Ext(_)));
-        let mut key = ip_key(buf.get(layers.get(ip)?.range())?)?;
-        match next.map(|l| (l.kind, l)) {
-            Some((LayerKind::Icmpv4, l)) => {
-                let icmp = Icmpv4::new(buf.get(l.range())?).ok()?;
-                if icmp.is_error() {
-                    // The quoted datagram: an IP header and at least 8 bytes of its payload.
-                    return ip_key(icmp.quoted()).map(FlowKey::reversed);
-                }
-                if icmp.is_echo() {
-                    key.src_port = icmp.identifier();
-                    key.dst_port = icmp.identifier();
-                }
+        let ip = layers.iter().find(|l| l.kind.is_ip())?;
+        let outer = datagram(buf.get(ip.range())?)?;
+        if !outer.fragment {
+            if let Some(quoted) = quoted_datagram(outer.key.protocol, outer.upper) {
+                return Some(quoted.key.reversed());
             }
-            Some((LayerKind::Icmpv6, l)) => {
-                let icmp = Icmpv6::new(buf.get(l.range())?).ok()?;
-                if icmp.is_error() {
-                    // The quoted datagram: an IP header and at least 8 bytes of its payload.
-                    return ip_key(icmp.quoted()).map(FlowKey::reversed);
-                }
-                if icmp.is_echo() {
-                    key.src_port = icmp.identifier();
-                    key.dst_port = icmp.identifier();
-                }
-            }
-            _ => {}
         }
-        Some(key)
+        Some(outer.key)
     }
 
     /// The same flow seen from the other end: addresses and ports swapped.
@@ -147,9 +125,20 @@ impl FlowKey {
     }
 }
 
+/// What [`datagram`] finds in an IP datagram.
+struct Datagram<'a> {
+    /// Its key: ports only when it is not a fragment.
+    key: FlowKey,
+    /// The upper-layer bytes after the header (and extension headers).
+    upper: &'a [u8],
+    /// Whether it is a fragment (first one included).
+    fragment: bool,
+}
+
 /// Addresses and protocol of an IP datagram (through IPv6 extension headers),
-/// with its ports when it is not a fragment and they are present.
-fn ip_key(ip: &[u8]) -> Option<FlowKey> {
+/// with its ports (TCP, UDP, SCTP) or echo identifier (ICMP, ICMPv6) when it
+/// is not a fragment and they are present.
+fn datagram(ip: &[u8]) -> Option<Datagram<'_>> {
     let (src, dst, protocol, upper, fragment) = match ip.first()? >> 4 {
         4 => {
             let v4 = Ipv4::new_truncated(ip).ok()?;
@@ -184,15 +173,48 @@ fn ip_key(ip: &[u8]) -> Option<FlowKey> {
         src_port: 0,
         dst_port: 0,
     };
-    let has_ports = matches!(
-        protocol,
-        IpProtocol::TCP | IpProtocol::UDP | IpProtocol::SCTP
-    );
-    if has_ports && !fragment && upper.len() >= 4 {
-        key.src_port = field::u16_at(upper, 0);
-        key.dst_port = field::u16_at(upper, 2);
+    if !fragment {
+        let ports = match protocol {
+            IpProtocol::TCP | IpProtocol::UDP | IpProtocol::SCTP if upper.len() >= 4 => {
+                Some((field::u16_at(upper, 0), field::u16_at(upper, 2)))
+            }
+            IpProtocol::ICMP => Icmpv4::new(upper)
+                .ok()
+                .filter(Icmpv4::is_echo)
+                .map(|icmp| (icmp.identifier(), icmp.identifier())),
+            IpProtocol::ICMPV6 => Icmpv6::new(upper)
+                .ok()
+                .filter(Icmpv6::is_echo)
+                .map(|icmp| (icmp.identifier(), icmp.identifier())),
+            _ => None,
+        };
+        if let Some((src_port, dst_port)) = ports {
+            key.src_port = src_port;
+            key.dst_port = dst_port;
+        }
     }
-    Some(key)
+    Some(Datagram {
+        key,
+        upper,
+        fragment,
+    })
+}
+
+/// The datagram an ICMP or ICMPv6 error message (`upper`, of `protocol`)
+/// quotes: an IP header and at least 8 bytes of its payload.
+fn quoted_datagram(protocol: IpProtocol, upper: &[u8]) -> Option<Datagram<'_>> {
+    let quoted = match protocol {
+        IpProtocol::ICMP => Icmpv4::new(upper)
+            .ok()
+            .filter(Icmpv4::is_error)?
+            .into_payload(),
+        IpProtocol::ICMPV6 => Icmpv6::new(upper)
+            .ok()
+            .filter(Icmpv6::is_error)?
+            .into_payload(),
+        _ => return None,
+    };
+    datagram(quoted)
 }
 
 /// 32-bit FNV-1a with a seed and a final avalanche.
