@@ -249,7 +249,7 @@ impl Fnv {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ethernet::{EtherType, EthernetHeader, MacAddr};
     use crate::icmpv4::{self, Icmpv4Header, Icmpv4Type};
@@ -264,7 +264,7 @@ mod tests {
 
     /// afs.pcap frame 28: an Rx call over UDP, the first 64 of its 454 bytes.
     #[rustfmt::skip]
-    const AFS_UDP: [u8; 64] = [
+    pub(crate) const AFS_UDP: [u8; 64] = [
         // Ethernet: 00:e0:f9:cc:18:00 -> 00:60:08:9f:b1:f3, IPv4 (offset 0)
         0x00, 0x60, 0x08, 0x9f, 0xb1, 0xf3, 0x00, 0xe0, 0xf9, 0xcc, 0x18, 0x00, 0x08, 0x00,
         // IPv4: total length 440, DF, TTL 254, UDP, 131.151.1.59 -> 131.151.32.21 (offset 14)
@@ -279,7 +279,7 @@ mod tests {
 
     /// afs.pcap frame 29: the port unreachable answering it, the first 70 of its 482 bytes.
     #[rustfmt::skip]
-    const AFS_PORT_UNREACHABLE: [u8; 70] = [
+    pub(crate) const AFS_PORT_UNREACHABLE: [u8; 70] = [
         // Ethernet: 00:60:08:9f:b1:f3 -> 00:e0:f9:cc:18:00, IPv4 (offset 0)
         0x00, 0xe0, 0xf9, 0xcc, 0x18, 0x00, 0x00, 0x60, 0x08, 0x9f, 0xb1, 0xf3, 0x08, 0x00,
         // IPv4: ToS 0xc0, total length 468, TTL 255, ICMP, 131.151.32.21 -> 131.151.1.59 (offset 14)
@@ -296,7 +296,7 @@ mod tests {
 
     /// icmpv6-rfc7112.pcap: a parameter problem (RFC 7112) quoting a first fragment.
     #[rustfmt::skip]
-    const ICMPV6_PARAM_PROBLEM: [u8; 126] = [
+    pub(crate) const ICMPV6_PARAM_PROBLEM: [u8; 126] = [
         // Ethernet: 00:a0:98:15:ec:e7 -> ac:1f:6b:46:9e:da, IPv6 (offset 0)
         0xac, 0x1f, 0x6b, 0x46, 0x9e, 0xda, 0x00, 0xa0, 0x98, 0x15, 0xec, 0xe7, 0x86, 0xdd,
         // IPv6: payload length 72, next header 58 (ICMPv6), hop limit 64, 2001:630:42:110:2a0:98ff:fe15:ece7 -> 2001:630:42:110:ae1f:6bff:fe46:9eda (offset 14)
@@ -315,26 +315,29 @@ mod tests {
         0x62, 0x27, 0x60, 0x5c, 0x78, 0x30, 0x30, 0x5c, 0x78, 0x30, 0x30, 0x5c, 0x78, 0x30, 0x30, 0x5c,
     ];
 
-    /// kday3.pcap frame 4: a TCP ACK with timestamps.
+    /// bgp-4byte-asn.pcap frame 10: a BGP keepalive over TCP with timestamps.
     #[rustfmt::skip]
-    const TCP_TIMESTAMPS: [u8; 66] = [
-        // Ethernet: 0c:c4:7a:08:e9:12 -> 84:b5:9c:be:32:48, IPv4 (offset 0)
-        0x84, 0xb5, 0x9c, 0xbe, 0x32, 0x48, 0x0c, 0xc4, 0x7a, 0x08, 0xe9, 0x12, 0x08, 0x00,
-        // IPv4: total length 52, DF, TTL 64, TCP, checksum 0x3e8c, 204.9.64.80 -> 204.9.40.10 (offset 14)
-        0x45, 0x00, 0x00, 0x34, 0xf6, 0xca, 0x40, 0x00, 0x40, 0x06, 0x3e, 0x8c, 0xcc, 0x09, 0x40, 0x50,
-        0xcc, 0x09, 0x28, 0x0a,
-        // TCP: 55936 -> 443, seq 0x16144892, ack 0xd5d35a82, data offset 8, ACK, window 1040, checksum 0x0594 (offset 34)
-        0xda, 0x80, 0x01, 0xbb, 0x16, 0x14, 0x48, 0x92, 0xd5, 0xd3, 0x5a, 0x82, 0x80, 0x10, 0x04, 0x10,
-        0x05, 0x94, 0x00, 0x00,
+    pub(crate) const TCP_TIMESTAMPS: [u8; 85] = [
+        // Ethernet: e2:c3:b4:8e:87:60 -> 02:01:00:01:00:00, IPv4 (offset 0)
+        0x02, 0x01, 0x00, 0x01, 0x00, 0x00, 0xe2, 0xc3, 0xb4, 0x8e, 0x87, 0x60, 0x08, 0x00,
+        // IPv4: ToS 0xc0, total length 71, DF, TTL 1, TCP, checksum 0x276c, 1.0.2.1 -> 1.0.2.2 (offset 14)
+        0x45, 0xc0, 0x00, 0x47, 0x4b, 0x83, 0x40, 0x00, 0x01, 0x06, 0x27, 0x6c, 0x01, 0x00, 0x02, 0x01,
+        0x01, 0x00, 0x02, 0x02,
+        // TCP: 179 -> 42741, seq 0xd6cc3b86, ack 0x8afa6c6a, data offset 8, PSH ACK, window 57, checksum 0x89aa (offset 34)
+        0x00, 0xb3, 0xa6, 0xf5, 0xd6, 0xcc, 0x3b, 0x86, 0x8a, 0xfa, 0x6c, 0x6a, 0x80, 0x18, 0x00, 0x39,
+        0x89, 0xaa, 0x00, 0x00,
         // TCP options: NOP, NOP, timestamps (offset 54)
-        0x01, 0x01, 0x08, 0x0a, 0x26, 0x9c, 0x30, 0xb6, 0x8c, 0xf3, 0xab, 0x5a,
+        0x01, 0x01, 0x08, 0x0a, 0x27, 0xca, 0x70, 0xda, 0x27, 0xca, 0x70, 0xda,
+        // BGP keepalive (19 bytes: marker, length 19, type 4) (offset 66)
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0x00, 0x13, 0x04,
     ];
 
     // FNV-1a over src, dst, protocol, ports (big-endian), seeded and finished
     // as `Fnv` documents, computed for TCP_TIMESTAMPS by a separate
     // implementation of that description.
-    const HASH_0: u32 = 0x9ec7_fc75;
-    const HASH_1: u32 = 0x1714_c48f;
+    const HASH_0: u32 = 0x0fc9_ed95;
+    const HASH_1: u32 = 0xdf70_4bdd;
 
     const MAC_A: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0xa]);
     const MAC_B: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0xb]);
@@ -407,11 +410,11 @@ mod tests {
         assert_eq!(
             tcp,
             FlowKey {
-                src: v4(204, 9, 64, 80),
-                dst: v4(204, 9, 40, 10),
+                src: v4(1, 0, 2, 1),
+                dst: v4(1, 0, 2, 2),
                 protocol: IpProtocol::TCP,
-                src_port: 55936,
-                dst_port: 443,
+                src_port: 179,
+                dst_port: 42741,
             }
         );
         assert_eq!(FlowKey::from_ip(&TCP_TIMESTAMPS[14..]), Some(tcp));
@@ -458,7 +461,7 @@ mod tests {
         let tcp = FlowKey::from_ethernet(&TCP_TIMESTAMPS).unwrap();
         let frame = frag_needed(
             Ipv4Addr::new(192, 0, 2, 254),
-            Ipv4Addr::new(204, 9, 64, 80),
+            Ipv4Addr::new(1, 0, 2, 1),
             &TCP_TIMESTAMPS[14..],
         );
         let icmp = Icmpv4::new(&frame[34..]).unwrap();
