@@ -787,7 +787,7 @@ impl<B: AsRef<[u8]>> LayerView<B> for Macsec<B> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ipv4::{Ipv4Header, Ipv4Mut, Ipv4Ref};
     use crate::ipv6::Ipv6Header;
@@ -803,7 +803,7 @@ mod tests {
     // tcpdump project), byte for byte.
 
     #[rustfmt::skip]
-    const QINQ_ARP: [u8; 64] = [
+    pub(crate) const QINQ_ARP: [u8; 64] = [
         // Ethernet: dst ff:ff:ff:ff:ff:ff, src 00:20:d2:5a:fb:3f, TPID 0x88a8 (802.1ad S-tag) (offset 0)
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f, 0x88, 0xa8,
         // S-tag: TCI 0x00c8 (PCP 0, VID 200), TPID 0x8100 (802.1Q C-tag) (offset 14)
@@ -817,7 +817,7 @@ mod tests {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     ];
     #[rustfmt::skip]
-    const VXLAN_ICMP: [u8; 148] = [
+    pub(crate) const VXLAN_ICMP: [u8; 148] = [
         // Ethernet: 36:dc:85:1e:b3:40 -> 00:16:3e:08:71:cf, IPv4 (offset 0)
         0x00, 0x16, 0x3e, 0x08, 0x71, 0xcf, 0x36, 0xdc, 0x85, 0x1e, 0xb3, 0x40, 0x08, 0x00,
         // IPv4: total length 134, DF, TTL 64, UDP, checksum 0x5152, 192.168.203.1 -> 192.168.202.1 (offset 14)
@@ -841,7 +841,7 @@ mod tests {
         0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
     ];
     #[rustfmt::skip]
-    const VXLAN_ARP: [u8; 92] = [
+    pub(crate) const VXLAN_ARP: [u8; 92] = [
         // Ethernet: 00:16:3e:08:71:cf -> 36:dc:85:1e:b3:40, IPv4 (offset 0)
         0x36, 0xdc, 0x85, 0x1e, 0xb3, 0x40, 0x00, 0x16, 0x3e, 0x08, 0x71, 0xcf, 0x08, 0x00,
         // IPv4: total length 78, DF, TTL 62, UDP, 192.168.202.1 -> 192.168.203.1 (offset 14)
@@ -858,7 +858,7 @@ mod tests {
         0xcb, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0xcb, 0x03,
     ];
     #[rustfmt::skip]
-    const MACSEC_INTEGRITY: [u8; 130] = [
+    pub(crate) const MACSEC_INTEGRITY: [u8; 130] = [
         // Ethernet: 2e:b7:3f:39:95:c3 -> 3e:6f:f3:74:23:7c, EtherType 0x88e5 (MACsec) (offset 0)
         0x3e, 0x6f, 0xf3, 0x74, 0x23, 0x7c, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0x88, 0xe5,
         // SecTAG: TCI/AN 0x20 (SC, AN 0), SL 0, PN 0x44, SCI 2e:b7:3f:39:95:c3 port 1 (offset 14)
@@ -879,7 +879,7 @@ mod tests {
         0xde, 0xba, 0x93, 0x24, 0x0f, 0xad, 0x9a, 0x4c, 0x3b, 0x74, 0x72, 0x2f, 0x74, 0x70, 0x75, 0x2b,
     ];
     #[rustfmt::skip]
-    const MACSEC_ENCRYPTED: [u8; 130] = [
+    pub(crate) const MACSEC_ENCRYPTED: [u8; 130] = [
         // Ethernet: 2e:b7:3f:39:95:c3 -> 3e:6f:f3:74:23:7c, EtherType 0x88e5 (MACsec) (offset 0)
         0x3e, 0x6f, 0xf3, 0x74, 0x23, 0x7c, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0x88, 0xe5,
         // SecTAG: TCI/AN 0x2c (SC, E, C; AN 0), SL 0, PN 0x48, SCI 2e:b7:3f:39:95:c3 port 1 (offset 14)
@@ -895,7 +895,7 @@ mod tests {
         0x19, 0x4d, 0xbb, 0x66, 0xfd, 0xf6, 0x78, 0x12, 0x24, 0x96, 0x2d, 0x32, 0x94, 0x92, 0x13, 0xfd,
     ];
     #[rustfmt::skip]
-    const RH0_ICMPV6: [u8; 86] = [
+    pub(crate) const RH0_ICMPV6: [u8; 86] = [
         // Ethernet: 00:12:3f:ae:22:f7 -> 00:13:c4:c7:84:f0, IPv6 (offset 0)
         0x00, 0x13, 0xc4, 0xc7, 0x84, 0xf0, 0x00, 0x12, 0x3f, 0xae, 0x22, 0xf7, 0x86, 0xdd,
         // IPv6: payload length 32, next header 43 (routing), hop limit 4, 2200::244:212:3fff:feae:22f7 -> 2200::240:2:0:0:4 (offset 14)
@@ -909,7 +909,7 @@ mod tests {
         0x80, 0x00, 0xd3, 0xab, 0x00, 0x00, 0x00, 0x00,
     ];
     #[rustfmt::skip]
-    const MLD_HOPOPTS: [u8; 90] = [
+    pub(crate) const MLD_HOPOPTS: [u8; 90] = [
         // Ethernet: 00:15:17:cc:e5:46 -> 33:33:00:00:00:16, IPv6 (offset 0)
         0x33, 0x33, 0x00, 0x00, 0x00, 0x16, 0x00, 0x15, 0x17, 0xcc, 0xe5, 0x46, 0x86, 0xdd,
         // IPv6: payload length 36, next header 0 (hop-by-hop), hop limit 1, fe80::215:17ff:fecc:e546 -> ff02::16 (offset 14)
@@ -925,7 +925,7 @@ mod tests {
         0x11, 0x22, 0x33, 0x44,
     ];
     #[rustfmt::skip]
-    const GRE_KEY: [u8; 82] = [
+    pub(crate) const GRE_KEY: [u8; 82] = [
         // Ethernet: aa:bb:cc:00:02:00 -> aa:bb:cc:00:01:00, TPID 0x8100 (offset 0)
         0xaa, 0xbb, 0xcc, 0x00, 0x01, 0x00, 0xaa, 0xbb, 0xcc, 0x00, 0x02, 0x00, 0x81, 0x00,
         // 802.1Q tag: TCI 0x04bd (VID 1213), IPv4 (offset 14)
@@ -942,7 +942,7 @@ mod tests {
     ];
     /// kday1.pcap, the first 34 of its 182 bytes.
     #[rustfmt::skip]
-    const KDAY1_START: [u8; 34] = [
+    pub(crate) const KDAY1_START: [u8; 34] = [
         // Ethernet: 0c:c4:7a:08:e9:fb -> 84:b5:9c:be:30:48, EtherType 0x0800 (IPv4) (offset 0)
         0x84, 0xb5, 0x9c, 0xbe, 0x30, 0x48, 0x0c, 0xc4, 0x7a, 0x08, 0xe9, 0xfb, 0x08, 0x00,
         // version nibble 6 where IPv4 is announced (offset 14)
