@@ -301,7 +301,8 @@ impl<'a> Packet<'a> {
         Ok(())
     }
 
-    /// Layer `i` if it is one of `kinds`.
+    /// Layer `i` if it is one of `kinds` and its header lies inside the
+    /// buffer (which only layers of another buffer break).
     fn layer(
         &self,
         i: usize,
@@ -309,7 +310,7 @@ impl<'a> Packet<'a> {
         field: &'static str,
     ) -> Result<crate::walk::Layer, Error> {
         match self.layers.get(i) {
-            Some(l) if kinds.contains(&l.kind) => Ok(*l),
+            Some(l) if kinds.contains(&l.kind) && l.header_range().end <= self.buf.len() => Ok(*l),
             _ => Err(Error::BadValue {
                 layer: ErrorLayer::Ethernet,
                 field,
@@ -1034,6 +1035,35 @@ pub(crate) mod tests {
         assert_eq!(pkt.set_vni(2, Vni::new(1).unwrap()), bad("VXLAN layer"));
         assert_eq!(pkt.set_dont_fragment(99, true), bad("IPv4 layer"));
         assert_eq!(pkt.into_inner()[len - 1], 0x34);
+    }
+
+    #[test]
+    fn layers_of_another_buffer_never_panic() {
+        // Layers of a 148-byte frame used with shorter buffers: every call
+        // fails or rewrites meaningless bytes, none panics.
+        let layers = Layers::from_ethernet(&VXLAN_ICMP);
+        for len in 0..VXLAN_ICMP.len() {
+            let mut buf = VXLAN_ICMP[..len].to_vec();
+            let mut pkt = Packet::with_layers(&mut buf, layers.clone());
+            for i in 0..=layers.len() {
+                let _ = pkt.ttl(i);
+                let _ = pkt.set_ttl(i, 9);
+                let _ = pkt.decrement_ttl(i);
+                let _ = pkt.set_ipv4_src(i, Ipv4Addr::LOCALHOST);
+                let _ = pkt.set_ipv4_dst(i, Ipv4Addr::LOCALHOST);
+                let _ = pkt.set_dscp(i, Dscp::CS1);
+                let _ = pkt.set_ecn(i, Ecn::Ce);
+                let _ = pkt.set_dont_fragment(i, true);
+                let _ = pkt.set_identification(i, 1);
+                let _ = pkt.set_src_port(i, 1);
+                let _ = pkt.set_dst_port(i, 1);
+                let _ = pkt.set_vni(i, Vni::new(1).unwrap());
+            }
+        }
+        let layers = Layers::from_ethernet(&GRE_KEY);
+        let mut buf = GRE_KEY[..15].to_vec();
+        let mut pkt = Packet::with_layers(&mut buf, layers);
+        assert!(pkt.set_vid(1, Vid::new(1).unwrap()).is_err());
     }
 
     #[test]
