@@ -585,7 +585,7 @@ pub(crate) mod tests {
             let ip = layers
                 .enclosing_ip(i)
                 .map(|ip| (ip, *layers.get(ip).unwrap()));
-            let whole = ip.is_none_or(|(ipi, ipl)| {
+            let whole = ip.map_or(true, |(ipi, ipl)| {
                 let fragment = match ipl.kind {
                     LayerKind::Ipv4 => {
                         frame[ipl.start + 6] & 0x3F != 0 || frame[ipl.start + 7] != 0
