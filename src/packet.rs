@@ -69,29 +69,35 @@ use crate::walk::{LayerKind, Layers, Walker, MAX_LAYERS};
 
 /// One checksum in the packet: where it is stored, which rule it follows
 /// and which byte ranges it covers (its own region, and the addresses of
-/// its pseudo-header when it has one).
+/// its pseudo-header when it has one: source and destination, or, behind a
+/// routing header, the source and the final destination, which lies in the
+/// routing header). Every range starts at an even offset of what it is
+/// summed as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Covered {
     at: usize,
     rule: Rule,
     region: Range<usize>,
-    pseudo: Range<usize>,
+    pseudo: [Range<usize>; 2],
     layer: ErrorLayer,
 }
+
+/// No pseudo-header.
+const NO_PSEUDO: [Range<usize>; 2] = [0..0, 0..0];
 
 impl Covered {
     const EMPTY: Covered = Covered {
         at: 0,
         rule: Rule::Plain,
         region: 0..0,
-        pseudo: 0..0,
+        pseudo: NO_PSEUDO,
         layer: ErrorLayer::Ethernet,
     };
 
     /// The change a write of `new` over `old` at `at` makes to this sum.
     fn delta_of(&self, at: usize, old: &[u8], new: &[u8]) -> Delta {
         let mut d = Delta::NONE;
-        for r in [&self.region, &self.pseudo] {
+        for r in [&self.region, &self.pseudo[0], &self.pseudo[1]] {
             let s = at.max(r.start);
             let e = (at + new.len()).min(r.end);
             if s < e {
@@ -173,7 +179,7 @@ impl<'a> Packet<'a> {
                     at: l.start + crate::ipv4::field_at::CHECKSUM,
                     rule: Rule::Plain,
                     region: l.header_range(),
-                    pseudo: 0..0,
+                    pseudo: NO_PSEUDO,
                     layer: ErrorLayer::Ipv4,
                 }),
                 LayerKind::Udp => Some(Covered {
@@ -194,7 +200,7 @@ impl<'a> Packet<'a> {
                     at: l.start + crate::icmpv4::field_at::CHECKSUM,
                     rule: Rule::Plain,
                     region: l.range(),
-                    pseudo: 0..0,
+                    pseudo: NO_PSEUDO,
                     layer: ErrorLayer::Icmpv4,
                 }),
                 LayerKind::Icmpv6 => Some(Covered {
@@ -209,7 +215,7 @@ impl<'a> Packet<'a> {
                     at: l.start + crate::gre::field_at::CHECKSUM,
                     rule: Rule::Plain,
                     region: l.range(),
-                    pseudo: 0..0,
+                    pseudo: NO_PSEUDO,
                     layer: ErrorLayer::Gre,
                 }),
                 _ => None,
@@ -225,25 +231,35 @@ impl<'a> Packet<'a> {
     /// those of the nearest IP header before it. For IPv6 with a routing
     /// header that still has segments left, the pseudo-header holds the
     /// final destination from the routing header (RFC 8200 section 8.1),
-    /// not the destination field, so only the source counts here.
-    fn pseudo_range(&self, i: usize) -> Range<usize> {
+    /// not the destination field: the last address of a type 0 routing
+    /// header, the first segment (Segment List[0]) of a type 4 segment
+    /// routing header (RFC 8754). For other routing types the final
+    /// destination is not known here, and only the source counts.
+    fn pseudo_range(&self, i: usize) -> [Range<usize>; 2] {
         let Some(ip) = self.layers.enclosing_ip(i) else {
-            return 0..0;
+            return NO_PSEUDO;
         };
         let l = self.layers.as_slice()[ip];
         if l.kind == LayerKind::Ipv4 {
-            return l.start + 12..l.start + 20;
+            return [l.start + 12..l.start + 20, 0..0];
         }
-        let routed = self.layers.as_slice()[ip + 1..i].iter().any(|x| {
+        let routing = self.layers.as_slice()[ip + 1..i].iter().find(|x| {
             x.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Routing)
                 && Ipv6Routing::new(&self.buf[x.header_range()])
                     .is_ok_and(|r| r.segments_left() > 0)
         });
-        if routed {
-            l.start + 8..l.start + 24
-        } else {
-            l.start + 8..l.start + 40
-        }
+        let Some(rh) = routing else {
+            return [l.start + 8..l.start + 40, 0..0];
+        };
+        let src = l.start + 8..l.start + 24;
+        let (start, end) = (rh.start, rh.start + rh.header_len);
+        // Routing type, then at least one address after the first 8 octets.
+        let final_dst = match self.buf[start + 2] {
+            0 if rh.header_len >= 24 => end - 16..end,
+            4 if rh.header_len >= 24 => start + 8..start + 24,
+            _ => 0..0,
+        };
+        [src, final_dst]
     }
 
     /// Writes `bytes` at offset `at` of the frame and fixes every checksum
@@ -644,6 +660,26 @@ pub(crate) mod tests {
         all.iter().filter(|c| c.2.is_some()).count()
     }
 
+    /// ipv6-routing-header.pcap frame 2: an echo request routed (type 0)
+    /// through two addresses.
+    #[rustfmt::skip]
+    const RH0_TWO: [u8; 102] = [
+        // Ethernet: 00:12:3f:ae:22:f7 -> 00:13:c4:c7:84:f0, IPv6 (offset 0)
+        0x00, 0x13, 0xc4, 0xc7, 0x84, 0xf0, 0x00, 0x12, 0x3f, 0xae, 0x22, 0xf7, 0x86, 0xdd,
+        // IPv6: payload length 48, next header 43 (routing), hop limit 5, 2200::244:212:3fff:feae:22f7 -> 2200::211:2:0:0:2 (offset 14)
+        0x60, 0x00, 0x00, 0x00, 0x00, 0x30, 0x2b, 0x05, 0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x44,
+        0x02, 0x12, 0x3f, 0xff, 0xfe, 0xae, 0x22, 0xf7, 0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x11,
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+        // Routing header: next header 58 (ICMPv6), length 4 (40 octets), type 0, segments left 2, reserved (offset 54)
+        0x3a, 0x04, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+        // address 1: 2200::210:2:0:0:4 (offset 62)
+        0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x10, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04,
+        // address 2 (the final destination): 2200::240:2:0:0:4 (offset 78)
+        0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x40, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04,
+        // ICMPv6 echo request: checksum 0xd37b, id 0, seq 0 (offset 94)
+        0x80, 0x00, 0xd3, 0x7b, 0x00, 0x00, 0x00, 0x00,
+    ];
+
     const MAC_A: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0xa]);
     const MAC_B: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0xb]);
 
@@ -954,6 +990,44 @@ pub(crate) mod tests {
         pkt.set_ipv6_dst(1, "2001:db8::99".parse().unwrap())?;
         assert_ne!(buf[78 + 2..78 + 4], RH0_ICMPV6[78 + 2..78 + 4]);
         assert_checksums_valid(&buf);
+        Ok(())
+    }
+
+    #[test]
+    fn writes_to_the_final_destination_in_a_routing_header() -> Result<(), Error> {
+        // The final destination of a type 0 routing header is its last
+        // address; a write there changes the ICMPv6 checksum, a write to
+        // the other address or the destination field does not.
+        let final_at = 78;
+        let new: Ipv6Addr = "2001:db8::f1".parse().unwrap();
+        let mut buf = RH0_TWO;
+        assert_eq!(assert_checksums_valid(&buf), 1);
+        let mut pkt = Packet::from_ethernet(&mut buf);
+        pkt.write(final_at, &new.octets())?;
+        assert_ne!(buf[96..98], RH0_TWO[96..98]);
+        assert_checksums_valid(&buf);
+        let mut pkt = Packet::from_ethernet(&mut buf);
+        let before = [pkt.as_bytes()[96], pkt.as_bytes()[97]];
+        pkt.write(62, &new.octets())?;
+        pkt.set_ipv6_dst(1, new)?;
+        assert_eq!(buf[96..98], before);
+        assert_checksums_valid(&buf);
+        // A type 4 (segment routing) header lists the final destination
+        // first: the same frame with the two addresses swapped.
+        let mut srh = RH0_TWO;
+        srh[56] = 4;
+        srh[62..78].copy_from_slice(&RH0_TWO[78..94]);
+        srh[78..94].copy_from_slice(&RH0_TWO[62..78]);
+        assert_eq!(assert_checksums_valid(&srh), 1);
+        let mut pkt = Packet::from_ethernet(&mut srh);
+        pkt.write(62, &new.octets())?;
+        assert_ne!(srh[96..98], RH0_TWO[96..98]);
+        assert_checksums_valid(&srh);
+        let mut pkt = Packet::from_ethernet(&mut srh);
+        let before = [pkt.as_bytes()[96], pkt.as_bytes()[97]];
+        pkt.write(78, &[0xAB; 16])?;
+        assert_eq!(srh[96..98], before);
+        assert_checksums_valid(&srh);
         Ok(())
     }
 
