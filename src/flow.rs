@@ -157,8 +157,10 @@ fn datagram(ip: &[u8]) -> Option<Datagram<'_>> {
             let payload = v6.into_payload();
             let mut exts = ExtHeaders::new(v6.next_header(), payload);
             let mut fragment = false;
-            for ext in &mut exts {
-                fragment |= ext.ok()?.kind == Ipv6ExtKind::Fragment;
+            // A malformed extension header ends the chain: the key then
+            // has the addresses and, as protocol, that header's type.
+            for ext in (&mut exts).map_while(Result::ok) {
+                fragment |= ext.kind == Ipv6ExtKind::Fragment;
             }
             let (protocol, offset) = exts.upper_layer();
             let upper = payload.get(offset..)?;
@@ -615,6 +617,29 @@ pub(crate) mod tests {
         too_big.extend_from_slice(&echo);
         let error = ipv6("2001:db8::fe".parse().unwrap(), a, &too_big);
         assert_eq!(FlowKey::from_ip(&error), Some(key.reversed()));
+    }
+
+    #[test]
+    fn malformed_ipv6_extension_header_still_gives_the_addresses() {
+        // Hop-by-hop announced, 4 bytes of it present.
+        let mut pkt = vec![0x60, 0, 0, 0, 0, 4, 0, 64];
+        let (a, b): (Ipv6Addr, Ipv6Addr) = (
+            "2001:db8::1".parse().unwrap(),
+            "2001:db8::2".parse().unwrap(),
+        );
+        pkt.extend_from_slice(&a.octets());
+        pkt.extend_from_slice(&b.octets());
+        pkt.extend_from_slice(&[17, 0, 1, 0]);
+        assert_eq!(
+            FlowKey::from_ip(&pkt),
+            Some(FlowKey {
+                src: IpAddr::V6(a),
+                dst: IpAddr::V6(b),
+                protocol: IpProtocol::HOP_BY_HOP,
+                src_port: 0,
+                dst_port: 0,
+            })
+        );
     }
 
     #[test]
