@@ -89,7 +89,7 @@ fn walk(c: &mut Criterion) {
     let mut g = c.benchmark_group("walk");
     g.throughput(Throughput::Elements(1));
     g.bench_function("wireview/eth-ipv4-tcp", |b| {
-        b.iter(|| Layers::from_ethernet(black_box(&plain)).len())
+        b.iter(|| Layers::from_ethernet(black_box(&plain)).len());
     });
     g.bench_function("etherparse-sliced/eth-ipv4-tcp", |b| {
         b.iter(|| {

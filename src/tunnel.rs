@@ -368,3 +368,543 @@ pub fn decap(packet: &[u8]) -> Result<Decapsulated, Error> {
         _ => Err(layers.error().unwrap_or(not_tunnel)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ethernet::{EthernetHeader, MacAddr};
+    use crate::flow::tests::TCP_TIMESTAMPS;
+    use crate::packet::tests::{assert_checksums_valid, checksums, sum16};
+    use crate::walk::tests::{GRE_KEY, VXLAN_ICMP};
+    use crate::walk::Which;
+    use core::net::Ipv4Addr;
+    use std::vec::Vec;
+
+    use LayerKind as K;
+
+    /// ipv6-srh-ext-header.pcap: IPv6 in IPv6 behind a segment routing header.
+    #[rustfmt::skip]
+    const SRH_IPV6_IN_IPV6: [u8; 198] = [
+        // Ethernet: 08:00:27:c2:2d:a5 -> 08:00:27:20:6b:cf, IPv6 (offset 0)
+        0x08, 0x00, 0x27, 0x20, 0x6b, 0xcf, 0x08, 0x00, 0x27, 0xc2, 0x2d, 0xa5, 0x86, 0xdd,
+        // IPv6: payload length 144, next header 43 (routing), hop limit 64, a:b:c:12::1 -> a:b:c:2::f1 (offset 14)
+        0x60, 0x08, 0x89, 0xad, 0x00, 0x90, 0x2b, 0x40, 0x00, 0x0a, 0x00, 0x0b, 0x00, 0x0c, 0x00, 0x12,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x0b, 0x00, 0x0c, 0x00, 0x02,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0xf1, 0x00, 0x00,
+        // Segment routing header: next header 41 (IPv6), length 4 (40 octets), type 4, segments left 1, last entry 1, flags 0, tag 0, segments a:b:c:3::d6, a:b:c:2::f1 (offset 54)
+        0x29, 0x04, 0x04, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x0b, 0x00, 0x0c, 0x00, 0x03,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xd6, 0x00, 0x0a, 0x00, 0x0b, 0x00, 0x0c, 0x00, 0x02,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0xf1, 0x00, 0x00,
+        // inner IPv6: payload length 64, ICMPv6, hop limit 64, a:b:c:12::1 -> b2::2 (offset 94)
+        0x60, 0x08, 0x89, 0xad, 0x00, 0x40, 0x3a, 0x40, 0x00, 0x0a, 0x00, 0x0b, 0x00, 0x0c, 0x00, 0x12,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0xb2, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+        // ICMPv6 echo request, id 0x06ee, seq 1, and data (offset 134)
+        0x80, 0x00, 0x63, 0x5e, 0x06, 0xee, 0x00, 0x01, 0x03, 0xc5, 0x47, 0x5a, 0x00, 0x00, 0x00, 0x00,
+        0x0a, 0x5e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+        0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27,
+        0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+    ];
+
+    /// The IPv4/TCP datagram of a real frame (valid checksums, 19 bytes of data).
+    fn inner_v4() -> &'static [u8] {
+        &TCP_TIMESTAMPS[14..]
+    }
+
+    /// The inner IPv6/ICMPv6 packet of a real frame.
+    fn inner_v6() -> &'static [u8] {
+        &SRH_IPV6_IN_IPV6[94..]
+    }
+
+    /// The inner Ethernet/IPv4/ICMP frame of vxlan.pcap.
+    fn inner_eth() -> &'static [u8] {
+        &VXLAN_ICMP[50..]
+    }
+
+    fn outer_v4() -> OuterIp {
+        OuterIp::V4(Ipv4Header {
+            src: Ipv4Addr::new(192, 0, 2, 1),
+            dst: Ipv4Addr::new(198, 51, 100, 2),
+            ttl: 17,
+            dont_fragment: true,
+            ..Ipv4Header::default()
+        })
+    }
+
+    fn outer_v6() -> OuterIp {
+        OuterIp::V6(Ipv6Header {
+            src: "2001:db8::1".parse().unwrap(),
+            dst: "2001:db8:ffff::2".parse().unwrap(),
+            hop_limit: 9,
+            flow_label: 0x1_2345,
+            ..Ipv6Header::default()
+        })
+    }
+
+    /// `inner` after `headroom` zero bytes.
+    fn with_headroom(headroom: usize, inner: &[u8]) -> Vec<u8> {
+        let mut buf = vec![0; headroom];
+        buf.extend_from_slice(inner);
+        buf
+    }
+
+    /// Writes an Ethernet header for `outer` in the first 14 bytes, so the
+    /// result walks (and its checksums check) from the Ethernet layer.
+    fn add_ethernet(buf: &mut [u8], outer: &OuterIp) {
+        EthernetHeader {
+            dst: MacAddr([2, 0, 0, 0, 0, 2]),
+            src: MacAddr([2, 0, 0, 0, 0, 1]),
+            ethertype: match outer {
+                OuterIp::V4(_) => EtherType::IPV4,
+                OuterIp::V6(_) => EtherType::IPV6,
+            },
+        }
+        .emit(buf)
+        .unwrap();
+    }
+
+    fn kinds(frame: &[u8]) -> Vec<LayerKind> {
+        Layers::from_ethernet(frame)
+            .iter()
+            .map(|l| l.kind)
+            .collect()
+    }
+
+    /// The outer header's protocol / next header and length fields.
+    fn outer_fields(pkt: &[u8]) -> (u8, usize) {
+        if pkt[0] >> 4 == 4 {
+            (pkt[9], usize::from(u16::from_be_bytes([pkt[2], pkt[3]])))
+        } else {
+            (
+                pkt[6],
+                40 + usize::from(u16::from_be_bytes([pkt[4], pkt[5]])),
+            )
+        }
+    }
+
+    #[test]
+    fn ip_in_ip_round_trips() -> Result<(), Error> {
+        let cases = [
+            (
+                outer_v4(),
+                inner_v4(),
+                4,
+                Tunnel::Ipip,
+                [K::Ipv4, K::Ipv4, K::Tcp],
+            ),
+            (
+                outer_v4(),
+                inner_v6(),
+                41,
+                Tunnel::Sit,
+                [K::Ipv4, K::Ipv6, K::Icmpv6],
+            ),
+            (
+                outer_v6(),
+                inner_v4(),
+                4,
+                Tunnel::Ipv4InIpv6,
+                [K::Ipv6, K::Ipv4, K::Tcp],
+            ),
+            (
+                outer_v6(),
+                inner_v6(),
+                41,
+                Tunnel::Ipv6InIpv6,
+                [K::Ipv6, K::Ipv6, K::Icmpv6],
+            ),
+        ];
+        for (outer, inner, protocol, tunnel, layers) in cases {
+            let head = 14 + outer.header_len();
+            let mut buf = with_headroom(head, inner);
+            let end = buf.len();
+            assert_eq!(encap_ip(&mut buf, head, end, &outer)?, 14);
+            add_ethernet(&mut buf, &outer);
+            let pkt = &buf[14..];
+            assert_eq!(outer_fields(pkt), (protocol, pkt.len()));
+            let walked = kinds(&buf);
+            assert_eq!(walked[0], K::Ethernet);
+            assert_eq!(walked[1..4], layers);
+            // Outer IPv4 header checksum (when IPv4) and the inner ones.
+            let n =
+                usize::from(matches!(outer, OuterIp::V4(_))) + if protocol == 4 { 2 } else { 1 };
+            assert_eq!(assert_checksums_valid(&buf), n);
+            let d = decap(pkt)?;
+            assert_eq!(d.tunnel, tunnel);
+            assert_eq!(&pkt[d.inner.clone()], inner);
+            assert_eq!(d.inner, outer.header_len()..pkt.len());
+            // The buffer's bytes after the inner packet are not part of it.
+            let mut padded = buf.clone();
+            padded.extend_from_slice(&[0xEE; 6]);
+            assert_eq!(decap(&padded[14..])?.inner, d.inner);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn gre_round_trips() -> Result<(), Error> {
+        for outer in [outer_v4(), outer_v6()] {
+            for (protocol_type, inner, inner_kind) in [
+                (EtherType::IPV4, inner_v4(), K::Ipv4),
+                (EtherType::IPV6, inner_v6(), K::Ipv6),
+                (EtherType::TEB, inner_eth(), K::Ethernet),
+            ] {
+                for flags in 0..8u8 {
+                    let gre = GreHeader {
+                        protocol_type,
+                        checksum: flags & 1 != 0,
+                        key: (flags & 2 != 0).then_some(0xDEAD_BEEF),
+                        seq: (flags & 4 != 0).then_some(7),
+                    };
+                    let gre_len = 4 + 4 * usize::from(flags.count_ones() as u8);
+                    assert_eq!(gre.header_len(), gre_len);
+                    let head = 14 + outer.header_len() + gre_len;
+                    let mut buf = with_headroom(head, inner);
+                    let end = buf.len();
+                    assert_eq!(encap_gre(&mut buf, head, end, &outer, &gre)?, 14);
+                    add_ethernet(&mut buf, &outer);
+                    let pkt = &buf[14..];
+                    assert_eq!(outer_fields(pkt), (47, pkt.len()));
+                    let walked = kinds(&buf);
+                    assert_eq!(walked[2..4], [K::Gre, inner_kind], "{gre:?}");
+                    let g = Gre::new(&pkt[outer.header_len()..])?;
+                    assert_eq!(
+                        (g.key(), g.seq(), g.protocol_type()),
+                        (gre.key, gre.seq, protocol_type)
+                    );
+                    assert_eq!(g.verify_checksum(), gre.checksum.then_some(true));
+                    if gre.checksum {
+                        // From scratch: the GRE header and payload sum to 0xFFFF.
+                        assert_eq!(sum16(&pkt[outer.header_len()..]), 0xFFFF);
+                    }
+                    let gre_sums = usize::from(gre.checksum);
+                    let outer_sums = usize::from(matches!(outer, OuterIp::V4(_)));
+                    let inner_sums = if inner_kind == K::Ipv6 { 1 } else { 2 };
+                    assert_eq!(
+                        assert_checksums_valid(&buf),
+                        outer_sums + gre_sums + inner_sums
+                    );
+                    let d = decap(pkt)?;
+                    assert_eq!(d.tunnel, Tunnel::Gre(protocol_type));
+                    assert_eq!(&pkt[d.inner.clone()], inner);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn vxlan_round_trips() -> Result<(), Error> {
+        for outer in [outer_v4(), outer_v6()] {
+            for udp_checksum in [false, true] {
+                let vx = VxlanEncap {
+                    vni: Vni::new(0xAB_CDEF).unwrap(),
+                    src_port: entropy_port(inner_eth()),
+                    dst_port: vxlan::UDP_PORT,
+                    udp_checksum,
+                };
+                let head = 14 + outer.header_len() + 16;
+                let mut buf = with_headroom(head, inner_eth());
+                let end = buf.len();
+                assert_eq!(encap_vxlan(&mut buf, head, end, &outer, &vx)?, 14);
+                add_ethernet(&mut buf, &outer);
+                let pkt = &buf[14..];
+                let ip_len = outer.header_len();
+                assert_eq!(outer_fields(pkt), (17, pkt.len()));
+                let udp = Udp::new(&pkt[ip_len..])?;
+                assert_eq!(
+                    (udp.src_port(), udp.dst_port(), usize::from(udp.length())),
+                    (vx.src_port, 4789, pkt.len() - ip_len)
+                );
+                assert_eq!(udp.checksum() != 0, udp_checksum);
+                assert_eq!(
+                    kinds(&buf)[1..8],
+                    [
+                        if ip_len == 20 { K::Ipv4 } else { K::Ipv6 },
+                        K::Udp,
+                        K::Vxlan,
+                        K::Ethernet,
+                        K::Ipv4,
+                        K::Icmpv4,
+                        K::Payload
+                    ]
+                );
+                // The outer UDP checksum, from scratch, covers the whole inner frame.
+                let report = checksums(&buf);
+                let outer_udp = report.iter().find(|c| c.1 == K::Udp).unwrap();
+                assert_eq!(outer_udp.2, udp_checksum.then_some(true));
+                let outer_sums = usize::from(ip_len == 20);
+                assert_eq!(
+                    assert_checksums_valid(&buf),
+                    outer_sums + usize::from(udp_checksum) + 2
+                );
+                let d = decap(pkt)?;
+                assert_eq!(d.tunnel, Tunnel::Vxlan(vx.vni));
+                assert_eq!(&pkt[d.inner.clone()], inner_eth());
+                assert_eq!(d.inner, ip_len + 16..pkt.len());
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn decap_real_tunnels() -> Result<(), Error> {
+        // vxlan.pcap, from its outer IPv4 header.
+        let d = decap(&VXLAN_ICMP[14..])?;
+        assert_eq!(
+            (d.tunnel, d.inner),
+            (Tunnel::Vxlan(Vni::new(100).unwrap()), 36..134)
+        );
+        // various_gre.pcap: GRE with a key, protocol type 0x8909.
+        let d = decap(&GRE_KEY[18..])?;
+        assert_eq!(
+            (d.tunnel, d.inner),
+            (Tunnel::Gre(EtherType(0x8909)), 28..64)
+        );
+        // ipv6-srh-ext-header.pcap: IPv6 in IPv6 behind a routing header.
+        let d = decap(&SRH_IPV6_IN_IPV6[14..])?;
+        assert_eq!((d.tunnel, d.inner.clone()), (Tunnel::Ipv6InIpv6, 80..184));
+        assert_eq!(&SRH_IPV6_IN_IPV6[14..][d.inner.clone()], inner_v6());
+        assert_eq!(assert_checksums_valid(&SRH_IPV6_IN_IPV6), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn decap_errors() {
+        let not_tunnel = Err(Error::BadValue {
+            layer: Layer::Ipv4,
+            field: "protocol (not a tunnel)",
+        });
+        // A plain TCP datagram, a bare IPv4 header, a UDP datagram on
+        // another port.
+        assert_eq!(decap(inner_v4()), not_tunnel);
+        // A header alone: the walk's error about what it announces.
+        assert_eq!(
+            decap(&inner_v4()[..20]),
+            Err(Error::truncated(Layer::Tcp, 20, 0))
+        );
+        let mut other_port = VXLAN_ICMP[14..].to_vec();
+        other_port[22..24].copy_from_slice(&53u16.to_be_bytes());
+        assert_eq!(decap(&other_port), not_tunnel);
+        // Not IP at all, and cut short.
+        assert_eq!(
+            decap(&[0x12; 30]),
+            Err(Error::BadVersion {
+                layer: Layer::Ipv4,
+                found: 1
+            })
+        );
+        assert_eq!(decap(&[]), Err(Error::truncated(Layer::Ipv4, 20, 0)));
+        // A VXLAN packet cut inside its VXLAN header reports that.
+        assert_eq!(
+            decap(&VXLAN_ICMP[14..46]),
+            Err(Error::truncated(Layer::Vxlan, 8, 4))
+        );
+        // GRE version 2 does not exist.
+        let mut buf = with_headroom(24, inner_v4());
+        let end = buf.len();
+        let gre = GreHeader {
+            protocol_type: EtherType::IPV4,
+            ..GreHeader::default()
+        };
+        let start = encap_gre(&mut buf, 24, end, &outer_v4(), &gre).unwrap();
+        buf[start + 21] = 2;
+        assert_eq!(
+            decap(&buf[start..]),
+            Err(Error::BadVersion {
+                layer: Layer::Gre,
+                found: 2
+            })
+        );
+    }
+
+    #[test]
+    fn no_room_and_bad_ranges() {
+        let inner = inner_v4();
+        let vx = VxlanEncap {
+            vni: Vni::new(1).unwrap(),
+            src_port: 1,
+            dst_port: 4789,
+            udp_checksum: true,
+        };
+        let gre = GreHeader {
+            protocol_type: EtherType::IPV4,
+            checksum: true,
+            key: Some(1),
+            seq: None,
+        };
+        for outer in [outer_v4(), outer_v6()] {
+            let ip = outer.header_len();
+            for (need, layer) in [
+                (ip, Layer::Ipv4),
+                (ip + 12, Layer::Gre),
+                (ip + 16, Layer::Vxlan),
+            ] {
+                for headroom in 0..need {
+                    let mut buf = with_headroom(headroom, inner);
+                    let before = buf.clone();
+                    let end = buf.len();
+                    let r = match layer {
+                        Layer::Ipv4 => encap_ip(&mut buf, headroom, end, &outer),
+                        Layer::Gre => encap_gre(&mut buf, headroom, end, &outer, &gre),
+                        _ => encap_vxlan(&mut buf, headroom, end, &outer, &vx),
+                    };
+                    assert_eq!(
+                        r,
+                        Err(Error::NoRoom {
+                            layer,
+                            needed: need,
+                            available: headroom
+                        })
+                    );
+                    assert_eq!(buf, before, "nothing written");
+                }
+            }
+            // start after end, end past the buffer.
+            let mut buf = with_headroom(60, inner);
+            let len = buf.len();
+            let bad = |layer, found, min| {
+                Err(Error::BadLength {
+                    layer,
+                    found,
+                    min,
+                    max: len,
+                })
+            };
+            assert_eq!(encap_ip(&mut buf, 60, 59, &outer), bad(Layer::Ipv4, 59, 60));
+            assert_eq!(
+                encap_ip(&mut buf, 60, len + 1, &outer),
+                bad(Layer::Ipv4, len + 1, 60)
+            );
+            assert_eq!(
+                encap_gre(&mut buf, 60, len + 1, &outer, &gre),
+                bad(Layer::Gre, len + 1, 60)
+            );
+            assert_eq!(
+                encap_vxlan(&mut buf, 60, 0, &outer, &vx),
+                bad(Layer::Vxlan, 0, 60)
+            );
+            // The inner packet of encap_ip must be IPv4 or IPv6.
+            let mut buf = with_headroom(40, &[0x00, 1, 2, 3]);
+            assert_eq!(
+                encap_ip(&mut buf, 40, 44, &outer),
+                Err(Error::BadVersion {
+                    layer: Layer::Ipv4,
+                    found: 0
+                })
+            );
+            assert_eq!(
+                encap_ip(&mut buf, 40, 40, &outer),
+                Err(Error::BadVersion {
+                    layer: Layer::Ipv4,
+                    found: 0
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn lengths_that_do_not_fit_16_bits() {
+        // IPv6 payload length: 65535 fits, 65536 does not.
+        let mut buf = vec![0u8; 40 + 65_536];
+        buf[40] = 0x45;
+        let end = buf.len();
+        assert_eq!(
+            encap_ip(&mut buf, 40, end, &outer_v6()),
+            Err(Error::BadLength {
+                layer: Layer::Ipv6,
+                found: 65_536,
+                min: 0,
+                max: 65_535
+            })
+        );
+        assert_eq!(encap_ip(&mut buf, 40, end - 1, &outer_v6()), Ok(0));
+        assert_eq!(outer_fields(&buf), (4, 40 + 65_535));
+        // IPv4 total length: 20 + 65515 fits, one more does not.
+        let mut buf = vec![0u8; 20 + 65_516];
+        buf[20] = 0x45;
+        let end = buf.len();
+        assert!(encap_ip(&mut buf, 20, end, &outer_v4()).is_err());
+        assert_eq!(encap_ip(&mut buf, 20, end - 1, &outer_v4()), Ok(0));
+        assert_eq!(outer_fields(&buf), (4, 65_535));
+        // The UDP length of VXLAN over IPv6: header, VXLAN and frame.
+        let vx = VxlanEncap {
+            vni: Vni::new(1).unwrap(),
+            src_port: 1,
+            dst_port: 4789,
+            udp_checksum: true,
+        };
+        let mut buf = vec![0u8; 56 + 65_520];
+        let end = buf.len();
+        assert_eq!(
+            encap_vxlan(&mut buf, 56, end, &outer_v6(), &vx),
+            Err(Error::BadLength {
+                layer: Layer::Udp,
+                found: 65_536,
+                min: 0,
+                max: 65_535
+            })
+        );
+        assert_eq!(encap_vxlan(&mut buf, 56, end - 1, &outer_v6(), &vx), Ok(0));
+        let udp = Udp::new(&buf[40..]).unwrap();
+        assert_eq!(udp.length(), 65_535);
+        assert!(udp.verify_checksum_ipv6(
+            "2001:db8::1".parse().unwrap(),
+            "2001:db8:ffff::2".parse().unwrap()
+        ));
+    }
+
+    #[test]
+    fn nested_tunnels_peel_one_at_a_time() -> Result<(), Error> {
+        // VXLAN over IPv6 inside GRE over IPv4 inside IPIP.
+        let inner = inner_eth();
+        let mut buf = with_headroom(200, inner);
+        let end = buf.len();
+        let vx = VxlanEncap {
+            vni: Vni::new(5).unwrap(),
+            src_port: 50000,
+            dst_port: 4789,
+            udp_checksum: true,
+        };
+        let s1 = encap_vxlan(&mut buf, 200, end, &outer_v6(), &vx)?;
+        let gre = GreHeader {
+            protocol_type: EtherType::IPV6,
+            checksum: true,
+            key: None,
+            seq: Some(1),
+        };
+        let s2 = encap_gre(&mut buf, s1, end, &outer_v4(), &gre)?;
+        let s3 = encap_ip(&mut buf, s2, end, &outer_v4())?;
+        let s0 = s3 - 14;
+        add_ethernet(&mut buf[s0..], &outer_v4());
+        // Outer IPv4 x2, GRE, outer UDP, inner IPv4 and ICMP.
+        assert_eq!(assert_checksums_valid(&buf[s0..]), 6);
+        let d = decap(&buf[s3..])?;
+        assert_eq!(d.tunnel, Tunnel::Ipip);
+        let at = s3 + d.inner.start;
+        let d = decap(&buf[at..end])?;
+        assert_eq!(d.tunnel, Tunnel::Gre(EtherType::IPV6));
+        let at = at + d.inner.start;
+        let d = decap(&buf[at..end])?;
+        assert_eq!(d.tunnel, Tunnel::Vxlan(vx.vni));
+        assert_eq!(&buf[at + d.inner.start..at + d.inner.end], inner);
+        let walked = Layers::from_ethernet(&buf[s0..]);
+        assert_eq!(walked.find(K::Ethernet, Which::Innermost), Some(7));
+        Ok(())
+    }
+
+    #[test]
+    fn entropy_port_range() {
+        assert_eq!(entropy_port(&[]), 49152);
+        assert_eq!(entropy_port(&GRE_KEY[..14]), 49152);
+        let key = FlowKey::from_ethernet(inner_eth()).unwrap();
+        let port = entropy_port(inner_eth());
+        assert_eq!(u32::from(port), 49152 + key.hash(0) % 16384);
+        // Any IP flow lands in the dynamic range.
+        for b in 0..=255u8 {
+            let mut f = inner_eth().to_vec();
+            f[14 + 12] = b;
+            assert!(entropy_port(&f) >= 49152);
+        }
+    }
+}

@@ -90,7 +90,7 @@ impl<B: AsRef<[u8]>> Udp<B> {
     pub fn new(buf: B) -> Result<Self, Error> {
         let view = Self::new_truncated(buf)?;
         let len = view.b().len();
-        if usize::from(view.length()) > len {
+        if view.length() == 0 || usize::from(view.length()) > len {
             return Err(Error::BadLength {
                 layer: Layer::Udp,
                 found: view.length().into(),
@@ -105,11 +105,18 @@ impl<B: AsRef<[u8]>> Udp<B> {
     /// capture (length field beyond the buffer). The header itself must be
     /// complete; [`payload`](Self::payload) then ends at the end of the
     /// buffer and [`is_truncated`](Self::is_truncated) tells.
+    ///
+    /// A length of 0, which an IPv6 jumbogram's UDP header holds ([RFC 2675
+    /// section 4]) and captures of segmentation-offloaded datagrams beyond
+    /// 64 KiB show, is accepted here as "the datagram is the whole buffer";
+    /// [`new`](Self::new) refuses it.
+    ///
+    /// [RFC 2675 section 4]: https://www.rfc-editor.org/rfc/rfc2675#section-4
     pub fn new_truncated(buf: B) -> Result<Self, Error> {
         let b = buf.as_ref();
         field::need(Layer::Udp, b, HEADER_LEN)?;
         let length = usize::from(field::u16_at(b, f::LENGTH));
-        if length < HEADER_LEN {
+        if length < HEADER_LEN && length != 0 {
             return Err(Error::BadLength {
                 layer: Layer::Udp,
                 found: length,
@@ -182,7 +189,10 @@ impl<B: AsRef<[u8]>> Udp<B> {
     /// End of the datagram in the buffer: the length field, or the buffer's
     /// end when the capture was cut short.
     fn end(&self) -> usize {
-        usize::from(self.length()).min(self.b().len())
+        match self.length() {
+            0 => self.b().len(),
+            len => usize::from(len).min(self.b().len()),
+        }
     }
 
     /// The data after the header, up to the length field (not the buffer's
@@ -203,8 +213,14 @@ impl<B: AsRef<[u8]>> Udp<B> {
         Sum::ipv4_pseudo_header(src, dst, IpProtocol::UDP.0, self.length())
     }
 
+    /// The IPv6 pseudo-header; a jumbogram's length 0 stands for the
+    /// datagram's real length there (RFC 2675 section 4).
     fn pseudo_ipv6(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Sum {
-        Sum::ipv6_pseudo_header(src, dst, IpProtocol::UDP.0, self.length().into())
+        let len = match self.length() {
+            0 => self.end() as u32,
+            len => u32::from(len),
+        };
+        Sum::ipv6_pseudo_header(src, dst, IpProtocol::UDP.0, len)
     }
 
     /// Whether the checksum is right for a datagram carried over IPv4 from
@@ -495,6 +511,30 @@ pub(crate) mod tests {
             d[*at..at + run.len()].copy_from_slice(run);
         }
         ([131, 151, 1, 59], [131, 151, 32, 21], d)
+    }
+
+    #[test]
+    fn length_zero_is_the_whole_buffer_when_truncated_reading() {
+        // A jumbogram's UDP header (RFC 2675): length 0, 70000 bytes in all.
+        let src = Ipv6Addr::LOCALHOST;
+        let mut d = std::vec![0u8; 70_000];
+        d[..8].copy_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 0, 0, 0]);
+        assert_eq!(
+            Udp::new(&d[..]),
+            Err(Error::BadLength {
+                layer: Layer::Udp,
+                found: 0,
+                min: 8,
+                max: 70_000
+            })
+        );
+        let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
+        assert_eq!((udp.payload().len(), udp.is_truncated()), (69_992, false));
+        udp.fill_checksum_ipv6(src, src);
+        assert!(udp.verify_checksum_ipv6(src, src));
+        // The pseudo-header carries the real length, 70000.
+        let sum = Sum::ipv6_pseudo_header(src, src, 17, 70_000).add_bytes(&d);
+        assert_eq!(sum.value(), 0xFFFF);
     }
 
     #[test]

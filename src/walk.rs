@@ -531,7 +531,8 @@ impl Walker {
             }
             EtherType::IPV6 => {
                 let ip = Ipv6::new_truncated(bytes)?;
-                // The view knows where the payload ends (jumbograms included).
+                // The payload length, or the rest of the region for a
+                // jumbogram (payload length 0 and a hop-by-hop header).
                 let end = at + ipv6::HEADER_LEN + ip.payload().len();
                 layers.push(Layer {
                     kind: LayerKind::Ipv6,
@@ -804,5 +805,802 @@ impl<B: AsRef<[u8]>> LayerView<B> for Macsec<B> {
     }
     fn from_layer(bytes: B) -> Result<Self, Error> {
         Macsec::new(bytes)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ipv4::{Ipv4Header, Ipv4Mut, Ipv4Ref};
+    use crate::ipv6::Ipv6Header;
+    use crate::udp::UdpRef;
+    use crate::vlan::VlanTagRef;
+    use core::net::{Ipv4Addr, Ipv6Addr};
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    use LayerKind as K;
+
+    // Real frames from the tcpdump test captures (tests/*.pcap of the
+    // tcpdump project), byte for byte.
+
+    #[rustfmt::skip]
+    pub(crate) const QINQ_ARP: [u8; 64] = [
+        // Ethernet: dst ff:ff:ff:ff:ff:ff, src 00:20:d2:5a:fb:3f, TPID 0x88a8 (802.1ad S-tag) (offset 0)
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f, 0x88, 0xa8,
+        // S-tag: TCI 0x00c8 (PCP 0, VID 200), TPID 0x8100 (802.1Q C-tag) (offset 14)
+        0x00, 0xc8, 0x81, 0x00,
+        // C-tag: TCI 0x07d1 (VID 2001), EtherType 0x0806 (ARP) (offset 18)
+        0x07, 0xd1, 0x08, 0x06,
+        // ARP request: Ethernet/IPv4, who has 172.21.79.100, tell 172.21.79.97 (offset 22)
+        0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x00, 0x20, 0xd2, 0x5a, 0xfb, 0x3f, 0xac, 0x15,
+        0x4f, 0x61, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xac, 0x15, 0x4f, 0x64,
+        // Ethernet padding (offset 50)
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
+    #[rustfmt::skip]
+    pub(crate) const VXLAN_ICMP: [u8; 148] = [
+        // Ethernet: 36:dc:85:1e:b3:40 -> 00:16:3e:08:71:cf, IPv4 (offset 0)
+        0x00, 0x16, 0x3e, 0x08, 0x71, 0xcf, 0x36, 0xdc, 0x85, 0x1e, 0xb3, 0x40, 0x08, 0x00,
+        // IPv4: total length 134, DF, TTL 64, UDP, checksum 0x5152, 192.168.203.1 -> 192.168.202.1 (offset 14)
+        0x45, 0x00, 0x00, 0x86, 0xd2, 0xc0, 0x40, 0x00, 0x40, 0x11, 0x51, 0x52, 0xc0, 0xa8, 0xcb, 0x01,
+        0xc0, 0xa8, 0xca, 0x01,
+        // UDP: 45149 -> 4789 (VXLAN), length 114, checksum 0 (none) (offset 34)
+        0xb0, 0x5d, 0x12, 0xb5, 0x00, 0x72, 0x00, 0x00,
+        // VXLAN: flags 0x08 (I), VNI 100 (offset 42)
+        0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00,
+        // inner Ethernet: 00:16:3e:37:f6:04 -> 00:30:88:01:00:02, IPv4 (offset 50)
+        0x00, 0x30, 0x88, 0x01, 0x00, 0x02, 0x00, 0x16, 0x3e, 0x37, 0xf6, 0x04, 0x08, 0x00,
+        // inner IPv4: total length 84, DF, TTL 64, ICMP, checksum 0x234f, 192.168.203.3 -> 192.168.203.5 (offset 64)
+        0x45, 0x00, 0x00, 0x54, 0x00, 0x00, 0x40, 0x00, 0x40, 0x01, 0x23, 0x4f, 0xc0, 0xa8, 0xcb, 0x03,
+        0xc0, 0xa8, 0xcb, 0x05,
+        // ICMP echo request: checksum 0xf6f2, id 0x050c, seq 1 (offset 84)
+        0x08, 0x00, 0xf6, 0xf2, 0x05, 0x0c, 0x00, 0x01,
+        // echo data (56 bytes) (offset 92)
+        0xfc, 0xe2, 0x97, 0x51, 0x00, 0x00, 0x00, 0x00, 0xa6, 0xf8, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+        0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+        0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+    ];
+    #[rustfmt::skip]
+    pub(crate) const VXLAN_ARP: [u8; 92] = [
+        // Ethernet: 00:16:3e:08:71:cf -> 36:dc:85:1e:b3:40, IPv4 (offset 0)
+        0x36, 0xdc, 0x85, 0x1e, 0xb3, 0x40, 0x00, 0x16, 0x3e, 0x08, 0x71, 0xcf, 0x08, 0x00,
+        // IPv4: total length 78, DF, TTL 62, UDP, 192.168.202.1 -> 192.168.203.1 (offset 14)
+        0x45, 0x00, 0x00, 0x4e, 0xb8, 0x02, 0x40, 0x00, 0x3e, 0x11, 0x6e, 0x48, 0xc0, 0xa8, 0xca, 0x01,
+        0xc0, 0xa8, 0xcb, 0x01,
+        // UDP: 42710 -> 4789 (VXLAN), length 58, checksum 0 (offset 34)
+        0xa6, 0xd6, 0x12, 0xb5, 0x00, 0x3a, 0x00, 0x00,
+        // VXLAN: I flag, VNI 100 (offset 42)
+        0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00,
+        // inner Ethernet: 00:30:88:01:00:02 -> broadcast, ARP (offset 50)
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x30, 0x88, 0x01, 0x00, 0x02, 0x08, 0x06,
+        // ARP request: who has 192.168.203.3, tell 192.168.203.5 (offset 64)
+        0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x00, 0x30, 0x88, 0x01, 0x00, 0x02, 0xc0, 0xa8,
+        0xcb, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0xcb, 0x03,
+    ];
+    #[rustfmt::skip]
+    pub(crate) const MACSEC_INTEGRITY: [u8; 130] = [
+        // Ethernet: 2e:b7:3f:39:95:c3 -> 3e:6f:f3:74:23:7c, EtherType 0x88e5 (MACsec) (offset 0)
+        0x3e, 0x6f, 0xf3, 0x74, 0x23, 0x7c, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0x88, 0xe5,
+        // SecTAG: TCI/AN 0x20 (SC, AN 0), SL 0, PN 0x44, SCI 2e:b7:3f:39:95:c3 port 1 (offset 14)
+        0x20, 0x00, 0x00, 0x00, 0x00, 0x44, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0x00, 0x01,
+        // inner EtherType 0x0800 (IPv4), in the clear (E and C clear) (offset 28)
+        0x08, 0x00,
+        // IPv4: total length 84, DF, TTL 64, ICMP, 192.168.113.1 -> 192.168.113.2 (offset 30)
+        0x45, 0x00, 0x00, 0x54, 0xd1, 0x20, 0x40, 0x00, 0x40, 0x01, 0x06, 0x34, 0xc0, 0xa8, 0x71, 0x01,
+        0xc0, 0xa8, 0x71, 0x02,
+        // ICMP echo request: id 0x03b4, seq 1 (offset 50)
+        0x08, 0x00, 0x7e, 0xd8, 0x03, 0xb4, 0x00, 0x01,
+        // echo data (56 bytes) (offset 58)
+        0x49, 0x33, 0x1a, 0x57, 0x00, 0x00, 0x00, 0x00, 0x4f, 0x15, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+        0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+        0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+        // ICV (16 bytes) (offset 114)
+        0xde, 0xba, 0x93, 0x24, 0x0f, 0xad, 0x9a, 0x4c, 0x3b, 0x74, 0x72, 0x2f, 0x74, 0x70, 0x75, 0x2b,
+    ];
+    #[rustfmt::skip]
+    pub(crate) const MACSEC_ENCRYPTED: [u8; 130] = [
+        // Ethernet: 2e:b7:3f:39:95:c3 -> 3e:6f:f3:74:23:7c, EtherType 0x88e5 (MACsec) (offset 0)
+        0x3e, 0x6f, 0xf3, 0x74, 0x23, 0x7c, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0x88, 0xe5,
+        // SecTAG: TCI/AN 0x2c (SC, E, C; AN 0), SL 0, PN 0x48, SCI 2e:b7:3f:39:95:c3 port 1 (offset 14)
+        0x2c, 0x00, 0x00, 0x00, 0x00, 0x48, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0x00, 0x01,
+        // Secure Data, encrypted (86 bytes) (offset 28)
+        0x50, 0xc6, 0x8a, 0xab, 0xf6, 0x82, 0x2b, 0x69, 0xad, 0xc7, 0xf4, 0xbc, 0xa4, 0xd8, 0xaf, 0x67,
+        0x54, 0x37, 0x64, 0xc9, 0xb9, 0x27, 0x4d, 0xcb, 0x49, 0xf5, 0x76, 0x41, 0xd6, 0xee, 0x5a, 0xaa,
+        0x34, 0xb1, 0x17, 0x48, 0x45, 0x65, 0xfb, 0x62, 0xd3, 0x28, 0x81, 0x0d, 0xb6, 0xce, 0x99, 0xb3,
+        0x71, 0x9f, 0x73, 0x33, 0x1d, 0xbe, 0xcd, 0xfe, 0xd3, 0xdc, 0x75, 0xa4, 0xfe, 0x35, 0xdd, 0x96,
+        0x79, 0xc2, 0xe4, 0x60, 0x9e, 0x0d, 0x52, 0xeb, 0xe8, 0x04, 0x83, 0xa3, 0x17, 0xee, 0xf3, 0x59,
+        0xa6, 0x92, 0x37, 0xec, 0xd9, 0x2d,
+        // ICV (16 bytes) (offset 114)
+        0x19, 0x4d, 0xbb, 0x66, 0xfd, 0xf6, 0x78, 0x12, 0x24, 0x96, 0x2d, 0x32, 0x94, 0x92, 0x13, 0xfd,
+    ];
+    #[rustfmt::skip]
+    pub(crate) const RH0_ICMPV6: [u8; 86] = [
+        // Ethernet: 00:12:3f:ae:22:f7 -> 00:13:c4:c7:84:f0, IPv6 (offset 0)
+        0x00, 0x13, 0xc4, 0xc7, 0x84, 0xf0, 0x00, 0x12, 0x3f, 0xae, 0x22, 0xf7, 0x86, 0xdd,
+        // IPv6: payload length 32, next header 43 (routing), hop limit 4, 2200::244:212:3fff:feae:22f7 -> 2200::240:2:0:0:4 (offset 14)
+        0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0x2b, 0x04, 0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x44,
+        0x02, 0x12, 0x3f, 0xff, 0xfe, 0xae, 0x22, 0xf7, 0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x40,
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04,
+        // Routing header: next header 58 (ICMPv6), length 2 (24 octets), type 0, segments left 1, reserved, address 2200::210:2:0:0:4 (offset 54)
+        0x3a, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x10,
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04,
+        // ICMPv6 echo request: checksum 0xd3ab, id 0, seq 0 (offset 78)
+        0x80, 0x00, 0xd3, 0xab, 0x00, 0x00, 0x00, 0x00,
+    ];
+    #[rustfmt::skip]
+    pub(crate) const MLD_HOPOPTS: [u8; 90] = [
+        // Ethernet: 00:15:17:cc:e5:46 -> 33:33:00:00:00:16, IPv6 (offset 0)
+        0x33, 0x33, 0x00, 0x00, 0x00, 0x16, 0x00, 0x15, 0x17, 0xcc, 0xe5, 0x46, 0x86, 0xdd,
+        // IPv6: payload length 36, next header 0 (hop-by-hop), hop limit 1, fe80::215:17ff:fecc:e546 -> ff02::16 (offset 14)
+        0x60, 0x00, 0x00, 0x00, 0x00, 0x24, 0x00, 0x01, 0xfe, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x02, 0x15, 0x17, 0xff, 0xfe, 0xcc, 0xe5, 0x46, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x16,
+        // Hop-by-hop: next header 58 (ICMPv6), length 0 (8 octets), router alert (MLD), PadN (offset 54)
+        0x3a, 0x00, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00,
+        // ICMPv6 type 143 (MLDv2 report), checksum 0x1fc5 (offset 62)
+        0x8f, 0x00, 0x1f, 0xc5, 0x00, 0x00, 0x00, 0x01,
+        // one multicast address record (offset 70)
+        0x04, 0x00, 0x00, 0x00, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0d, 0xb8,
+        0x11, 0x22, 0x33, 0x44,
+    ];
+    #[rustfmt::skip]
+    pub(crate) const GRE_KEY: [u8; 82] = [
+        // Ethernet: aa:bb:cc:00:02:00 -> aa:bb:cc:00:01:00, TPID 0x8100 (offset 0)
+        0xaa, 0xbb, 0xcc, 0x00, 0x01, 0x00, 0xaa, 0xbb, 0xcc, 0x00, 0x02, 0x00, 0x81, 0x00,
+        // 802.1Q tag: TCI 0x04bd (VID 1213), IPv4 (offset 14)
+        0x04, 0xbd, 0x08, 0x00,
+        // IPv4: total length 64, TTL 255, protocol 47 (GRE), 10.172.64.7 -> 10.172.64.6 (offset 18)
+        0x45, 0xc0, 0x00, 0x40, 0x00, 0xa4, 0x00, 0x00, 0xff, 0x2f, 0x24, 0xc6, 0x0a, 0xac, 0x40, 0x07,
+        0x0a, 0xac, 0x40, 0x06,
+        // GRE: flags 0x2000 (K), protocol type 0x8909 (Cisco metadata), key 0x28 (offset 38)
+        0x20, 0x00, 0x89, 0x09, 0x00, 0x00, 0x00, 0x28,
+        // GRE payload (not dissected): Cisco metadata, then a GRE keepalive (offset 46)
+        0x08, 0x00, 0x01, 0x01, 0x00, 0x01, 0x00, 0x00, 0x45, 0xc0, 0x00, 0x1c, 0x00, 0xa3, 0x00, 0x00,
+        0xff, 0x2f, 0x24, 0xeb, 0x0a, 0xac, 0x40, 0x06, 0x0a, 0xac, 0x40, 0x07, 0x20, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x28,
+    ];
+    /// kday1.pcap, the first 34 of its 182 bytes.
+    #[rustfmt::skip]
+    pub(crate) const KDAY1_START: [u8; 34] = [
+        // Ethernet: 0c:c4:7a:08:e9:fb -> 84:b5:9c:be:30:48, EtherType 0x0800 (IPv4) (offset 0)
+        0x84, 0xb5, 0x9c, 0xbe, 0x30, 0x48, 0x0c, 0xc4, 0x7a, 0x08, 0xe9, 0xfb, 0x08, 0x00,
+        // version nibble 6 where IPv4 is announced (offset 14)
+        0x66, 0x10, 0x00, 0xa8, 0xf6, 0xc9, 0x40, 0x00, 0xc0, 0x84, 0xa2, 0x91, 0xb8, 0xaa, 0x42, 0xaa,
+        0x3e, 0x38, 0x9a, 0xc7,
+    ];
+
+    /// `(kind, start, header_len, end)` of every layer.
+    fn shape(layers: &Layers) -> Vec<(LayerKind, usize, usize, usize)> {
+        layers
+            .iter()
+            .map(|l| (l.kind, l.start, l.header_len, l.end))
+            .collect()
+    }
+
+    /// The Internet checksum, one 16-bit word at a time: the reference the
+    /// crate's checksum code is compared with.
+    fn plain_checksum(data: &[u8]) -> u16 {
+        let mut sum: u32 = 0;
+        for pair in data.chunks(2) {
+            sum += u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]));
+        }
+        while sum > 0xFFFF {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+
+    /// Every layer of a walk lies inside the buffer and inside the layer
+    /// before it, and the view its kind names accepts it (the walk checked
+    /// the same header).
+    fn check_invariants(buf: &[u8], layers: &Layers) {
+        let mut prev_start = 0;
+        for (i, l) in layers.iter().enumerate() {
+            assert!(
+                l.start >= prev_start,
+                "layer {i} starts before layer {}",
+                i.max(1) - 1
+            );
+            assert!(l.start + l.header_len <= l.end, "layer {i}: {l:?}");
+            assert!(l.end <= buf.len(), "layer {i}: {l:?}");
+            prev_start = l.start;
+            let ok = match l.kind {
+                K::Ethernet => layers.view::<Ethernet<&[u8]>>(buf, i).map(|_| ()),
+                K::Vlan => layers.view::<VlanTagRef>(buf, i).map(|_| ()),
+                K::Arp => layers.view::<Arp<&[u8]>>(buf, i).map(|_| ()),
+                K::Ipv4 => layers.view::<Ipv4Ref>(buf, i).map(|_| ()),
+                K::Ipv6 => layers.view::<Ipv6<&[u8]>>(buf, i).map(|_| ()),
+                K::Udp => layers.view::<UdpRef>(buf, i).map(|_| ()),
+                K::Tcp => layers.view::<Tcp<&[u8]>>(buf, i).map(|_| ()),
+                K::Icmpv4 => layers.view::<Icmpv4<&[u8]>>(buf, i).map(|_| ()),
+                K::Icmpv6 => layers.view::<Icmpv6<&[u8]>>(buf, i).map(|_| ()),
+                K::Vxlan => layers.view::<Vxlan<&[u8]>>(buf, i).map(|_| ()),
+                K::Gre => layers.view::<Gre<&[u8]>>(buf, i).map(|_| ()),
+                K::Macsec => layers.view::<Macsec<&[u8]>>(buf, i).map(|_| ()),
+                K::Ipv6Ext(_) | K::Payload => Ok(()),
+            };
+            assert_eq!(ok, Ok(()), "layer {i}: {l:?}");
+        }
+        // Only the last layer may be the undissected rest.
+        let payloads = layers.iter().filter(|l| l.kind == K::Payload).count();
+        assert!(payloads <= 1);
+        if payloads == 1 {
+            assert_eq!(layers.as_slice().last().unwrap().kind, K::Payload);
+        }
+    }
+
+    #[test]
+    fn qinq_arp() -> Result<(), Error> {
+        let layers = Layers::from_ethernet(&QINQ_ARP);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ethernet, 0, 14, 64),
+                (K::Vlan, 14, 4, 64),
+                (K::Vlan, 18, 4, 64),
+                (K::Arp, 22, 28, 64),
+                (K::Payload, 50, 14, 64),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+        let eth: Ethernet<&[u8]> = layers.view(&QINQ_ARP, 0)?;
+        assert_eq!(eth.ethertype(), EtherType::QINQ);
+        let s_tag: VlanTagRef = layers.view(&QINQ_ARP, 1)?;
+        assert_eq!(
+            (s_tag.vid().value(), s_tag.ethertype()),
+            (200, EtherType::VLAN)
+        );
+        let c_tag: VlanTagRef = layers.view(&QINQ_ARP, 2)?;
+        assert_eq!(
+            (c_tag.vid().value(), c_tag.ethertype()),
+            (2001, EtherType::ARP)
+        );
+        let arp: Arp<&[u8]> = layers.view(&QINQ_ARP, 3)?;
+        assert_eq!(arp.sender_ipv4(), Some(Ipv4Addr::new(172, 21, 79, 97)));
+        assert_eq!(arp.target_ipv4(), Some(Ipv4Addr::new(172, 21, 79, 100)));
+        assert_eq!(layers.find(K::Vlan, Which::Outermost), Some(1));
+        assert_eq!(layers.find(K::Vlan, Which::Innermost), Some(2));
+        assert_eq!(layers.enclosing_ip(3), None);
+        check_invariants(&QINQ_ARP, &layers);
+        Ok(())
+    }
+
+    #[test]
+    fn vxlan_icmp() -> Result<(), Error> {
+        let layers = Layers::from_ethernet(&VXLAN_ICMP);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ethernet, 0, 14, 148),
+                (K::Ipv4, 14, 20, 148),
+                (K::Udp, 34, 8, 148),
+                (K::Vxlan, 42, 8, 148),
+                (K::Ethernet, 50, 14, 148),
+                (K::Ipv4, 64, 20, 148),
+                (K::Icmpv4, 84, 8, 148),
+                (K::Payload, 92, 56, 148),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+        assert!(layers.iter().all(|l| !l.truncated));
+        assert_eq!(layers.find(K::Ipv4, Which::Outermost), Some(1));
+        assert_eq!(layers.find(K::Ipv4, Which::Innermost), Some(5));
+        assert_eq!(layers.find(K::Tcp, Which::Innermost), None);
+        assert_eq!(layers.find_by(LayerKind::is_ip, Which::Innermost), Some(5));
+        assert_eq!(layers.enclosing_ip(6), Some(5));
+        assert_eq!(layers.enclosing_ip(4), Some(1));
+        assert_eq!(layers.enclosing_ip(1), None);
+        assert_eq!(layers.enclosing_ip(99), None);
+        let vx: Vxlan<&[u8]> = layers.view(&VXLAN_ICMP, 3)?;
+        assert_eq!(vx.vni().value(), 100);
+        let udp: UdpRef = layers.view(&VXLAN_ICMP, 2)?;
+        assert_eq!((udp.dst_port(), udp.checksum()), (4789, 0));
+        let inner: Ipv4Ref = layers.view(&VXLAN_ICMP, 5)?;
+        assert_eq!(inner.src(), Ipv4Addr::new(192, 168, 203, 3));
+        assert!(inner.verify_checksum());
+        check_invariants(&VXLAN_ICMP, &layers);
+        Ok(())
+    }
+
+    #[test]
+    fn vxlan_arp_has_no_payload_layer() {
+        let layers = Layers::from_ethernet(&VXLAN_ARP);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ethernet, 0, 14, 92),
+                (K::Ipv4, 14, 20, 92),
+                (K::Udp, 34, 8, 92),
+                (K::Vxlan, 42, 8, 92),
+                (K::Ethernet, 50, 14, 92),
+                (K::Arp, 64, 28, 92),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+        check_invariants(&VXLAN_ARP, &layers);
+    }
+
+    #[test]
+    fn extra_vxlan_port() {
+        // vxlan_port_8472.pcap is vxlan.pcap with the UDP destination port
+        // 4789 (0x12b5) changed to 8472 (0x2118), the Linux legacy port.
+        let mut frame = VXLAN_ICMP;
+        frame[36..38].copy_from_slice(&[0x21, 0x18]);
+        let plain = Layers::from_ethernet(&frame);
+        assert_eq!(
+            shape(&plain),
+            [
+                (K::Ethernet, 0, 14, 148),
+                (K::Ipv4, 14, 20, 148),
+                (K::Udp, 34, 8, 148),
+                (K::Payload, 42, 106, 148),
+            ]
+        );
+        let walker = Walker::new().with_vxlan_port(8472);
+        assert_eq!(
+            shape(&walker.ethernet(&frame)),
+            shape(&Layers::from_ethernet(&VXLAN_ICMP))
+        );
+        // Ports past the seventh extra one are ignored.
+        let mut many = Walker::new();
+        for port in 1..=u16::try_from(MAX_EXTRA_VXLAN_PORTS).unwrap() {
+            many = many.with_vxlan_port(port);
+        }
+        let many = many.with_vxlan_port(8472);
+        assert!(many.is_vxlan_port(4789) && many.is_vxlan_port(7) && !many.is_vxlan_port(8472));
+        assert_eq!(shape(&many.ethernet(&frame)), shape(&plain));
+    }
+
+    #[test]
+    fn macsec_integrity_only_is_walked_through() -> Result<(), Error> {
+        let layers = Layers::from_ethernet(&MACSEC_INTEGRITY);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ethernet, 0, 14, 130),
+                (K::Macsec, 14, 14, 130),
+                // The inner EtherType (28..30) belongs to no layer; the ICV
+                // (114..130) to none but the SecTAG's.
+                (K::Ipv4, 30, 20, 114),
+                (K::Icmpv4, 50, 8, 114),
+                (K::Payload, 58, 56, 114),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+        let sectag: Macsec<&[u8]> = layers.view(&MACSEC_INTEGRITY, 1)?;
+        assert_eq!((sectag.pn(), sectag.icv().len()), (0x44, 16));
+        let ip: Ipv4Ref = layers.view(&MACSEC_INTEGRITY, 2)?;
+        assert!(ip.verify_checksum());
+        check_invariants(&MACSEC_INTEGRITY, &layers);
+        Ok(())
+    }
+
+    #[test]
+    fn macsec_encrypted_stops_at_the_sectag() {
+        let layers = Layers::from_ethernet(&MACSEC_ENCRYPTED);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ethernet, 0, 14, 130),
+                (K::Macsec, 14, 14, 130),
+                (K::Payload, 28, 102, 130),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+        check_invariants(&MACSEC_ENCRYPTED, &layers);
+    }
+
+    #[test]
+    fn ipv6_routing_header() -> Result<(), Error> {
+        let layers = Layers::from_ethernet(&RH0_ICMPV6);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ethernet, 0, 14, 86),
+                (K::Ipv6, 14, 40, 86),
+                (K::Ipv6Ext(Ipv6ExtKind::Routing), 54, 24, 86),
+                (K::Icmpv6, 78, 8, 86),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+        assert_eq!(layers.enclosing_ip(3), Some(1));
+        let icmp: Icmpv6<&[u8]> = layers.view(&RH0_ICMPV6, 3)?;
+        assert!(icmp.is_echo());
+        check_invariants(&RH0_ICMPV6, &layers);
+        Ok(())
+    }
+
+    #[test]
+    fn ipv6_hop_by_hop_mld() {
+        let layers = Layers::from_ethernet(&MLD_HOPOPTS);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ethernet, 0, 14, 90),
+                (K::Ipv6, 14, 40, 90),
+                (K::Ipv6Ext(Ipv6ExtKind::HopByHop), 54, 8, 90),
+                (K::Icmpv6, 62, 8, 90),
+                (K::Payload, 70, 20, 90),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+        check_invariants(&MLD_HOPOPTS, &layers);
+    }
+
+    #[test]
+    fn gre_with_key_and_unknown_protocol() -> Result<(), Error> {
+        let layers = Layers::from_ethernet(&GRE_KEY);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ethernet, 0, 14, 82),
+                (K::Vlan, 14, 4, 82),
+                (K::Ipv4, 18, 20, 82),
+                (K::Gre, 38, 8, 82),
+                (K::Payload, 46, 36, 82),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+        let gre: Gre<&[u8]> = layers.view(&GRE_KEY, 3)?;
+        assert_eq!(
+            (gre.key(), gre.protocol_type()),
+            (Some(0x28), EtherType(0x8909))
+        );
+        check_invariants(&GRE_KEY, &layers);
+        Ok(())
+    }
+
+    #[test]
+    fn ipv4_ethertype_with_version_6() {
+        // kday1.pcap, which tshark reads as SIT: an IPv6 header sent with
+        // the IPv4 EtherType. The walk goes by the EtherType.
+        let layers = Layers::from_ethernet(&KDAY1_START);
+        assert_eq!(shape(&layers), [(K::Ethernet, 0, 14, 34)]);
+        assert_eq!(
+            layers.error(),
+            Some(Error::BadVersion {
+                layer: ErrorLayer::Ipv4,
+                found: 6
+            })
+        );
+    }
+
+    #[test]
+    fn view_errors() {
+        let layers = Layers::from_ethernet(&VXLAN_ICMP);
+        let bad = Err(Error::BadValue {
+            layer: ErrorLayer::Ethernet,
+            field: "layer index",
+        });
+        // Wrong kind, index out of range, buffer shorter than the walked one.
+        assert_eq!(layers.view::<UdpRef>(&VXLAN_ICMP, 1).map(|_| ()), bad);
+        assert_eq!(layers.view::<UdpRef>(&VXLAN_ICMP, 8).map(|_| ()), bad);
+        assert_eq!(
+            layers.view::<Ipv4Ref>(&VXLAN_ICMP[..100], 5).map(|_| ()),
+            bad
+        );
+        let mut frame = VXLAN_ICMP;
+        assert_eq!(layers.view_mut::<Ipv4Mut>(&mut frame, 2).map(|_| ()), bad);
+        // A buffer changed since the walk is checked again.
+        frame[64] = 0x65;
+        assert_eq!(
+            layers.view_mut::<Ipv4Mut>(&mut frame, 5).map(|_| ()),
+            Err(Error::BadVersion {
+                layer: ErrorLayer::Ipv4,
+                found: 6
+            })
+        );
+    }
+
+    #[test]
+    fn view_mut_of_the_inner_ipv4_of_vxlan() -> Result<(), Error> {
+        let mut frame = VXLAN_ICMP;
+        let layers = Layers::from_ethernet(&frame);
+        let i = layers.find(K::Ipv4, Which::Innermost).unwrap();
+        assert_eq!(i, 5);
+        let mut ip: Ipv4Mut<'_> = layers.view_mut(&mut frame, i)?;
+        assert_eq!((ip.ttl(), ip.checksum()), (64, 0x234f));
+        ip.set_ttl(1);
+        let _ = ip.set_src(Ipv4Addr::new(10, 1, 2, 3));
+        ip.set_dont_fragment(false);
+        // The inner header checksum, from scratch.
+        assert_eq!(plain_checksum(&frame[64..84]), 0);
+        assert_eq!(frame[64 + 8], 1);
+        assert_eq!(&frame[64 + 12..64 + 16], &[10, 1, 2, 3]);
+        // Nothing outside the inner IPv4 header changed.
+        assert_eq!(frame[..64], VXLAN_ICMP[..64]);
+        assert_eq!(frame[84..], VXLAN_ICMP[84..]);
+        // The frame still walks the same.
+        assert_eq!(shape(&Layers::from_ethernet(&frame)), shape(&layers));
+        Ok(())
+    }
+
+    #[test]
+    fn every_truncation_of_a_vxlan_frame() {
+        let full = Layers::from_ethernet(&VXLAN_ICMP);
+        let error_layer_of = |k: LayerKind| match k {
+            K::Ethernet => ErrorLayer::Ethernet,
+            K::Ipv4 => ErrorLayer::Ipv4,
+            K::Udp => ErrorLayer::Udp,
+            K::Vxlan => ErrorLayer::Vxlan,
+            K::Icmpv4 => ErrorLayer::Icmpv4,
+            other => panic!("{other:?}"),
+        };
+        for len in 0..=VXLAN_ICMP.len() {
+            let frame = &VXLAN_ICMP[..len];
+            let layers = Layers::from_ethernet(frame);
+            check_invariants(frame, &layers);
+            // The headers that fit are all there, in the same places, each
+            // ending where the capture does.
+            let fits: Vec<Layer> = full
+                .iter()
+                .filter(|l| {
+                    if l.kind == K::Payload {
+                        l.start < len
+                    } else {
+                        l.start + l.header_len <= len
+                    }
+                })
+                .copied()
+                .collect();
+            assert_eq!(layers.len(), fits.len(), "len {len}");
+            for (got, want) in layers.iter().zip(&fits) {
+                assert_eq!((got.kind, got.start), (want.kind, want.start), "len {len}");
+                let header_len = if got.kind == K::Payload {
+                    len - got.start
+                } else {
+                    want.header_len
+                };
+                assert_eq!((got.header_len, got.end), (header_len, len), "len {len}");
+                // Each layer with a length field knows it was cut short.
+                let has_len = matches!(got.kind, K::Ipv4 | K::Udp);
+                assert_eq!(got.truncated, has_len && len < 148, "len {len} {got:?}");
+            }
+            // The first header that does not fit is the error, counted
+            // from its own start.
+            match full.get(fits.len()) {
+                Some(next) if next.kind != K::Payload => assert_eq!(
+                    layers.error(),
+                    Some(Error::Truncated {
+                        layer: error_layer_of(next.kind),
+                        needed: next.header_len,
+                        available: len - next.start,
+                    }),
+                    "len {len}"
+                ),
+                _ => assert_eq!(layers.error(), None, "len {len}"),
+            }
+        }
+    }
+
+    /// An IPv4 header for nesting tests: no options, checksum left 0
+    /// (the walk does not verify it).
+    fn ipv4_around(protocol: IpProtocol, inner: &[u8]) -> Vec<u8> {
+        let mut out = vec![0; 20];
+        Ipv4Header {
+            protocol,
+            payload_len: u16::try_from(inner.len()).unwrap(),
+            src: Ipv4Addr::new(192, 0, 2, 1),
+            dst: Ipv4Addr::new(192, 0, 2, 2),
+            ..Ipv4Header::default()
+        }
+        .emit(&mut out)
+        .unwrap();
+        out.extend_from_slice(inner);
+        out
+    }
+
+    fn ipv6_around(next_header: IpProtocol, inner: &[u8]) -> Vec<u8> {
+        let mut out = vec![0; 40];
+        Ipv6Header {
+            next_header,
+            payload_len: u16::try_from(inner.len()).unwrap(),
+            src: Ipv6Addr::LOCALHOST,
+            dst: Ipv6Addr::LOCALHOST,
+            ..Ipv6Header::default()
+        }
+        .emit(&mut out)
+        .unwrap();
+        out.extend_from_slice(inner);
+        out
+    }
+
+    /// A UDP header with no data, inside `depth` IP headers: IPv4 (`v6`
+    /// false), IPv6, or alternating (`None`).
+    fn nested(depth: usize, v6: Option<bool>) -> Vec<u8> {
+        let mut pkt = vec![0x30, 0x39, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00];
+        let mut protocol = IpProtocol::UDP;
+        for level in 0..depth {
+            let six = v6.unwrap_or(level % 2 == 1);
+            pkt = if six {
+                ipv6_around(protocol, &pkt)
+            } else {
+                ipv4_around(protocol, &pkt)
+            };
+            protocol = if six {
+                IpProtocol::IPV6
+            } else {
+                IpProtocol::IPV4
+            };
+        }
+        pkt
+    }
+
+    #[test]
+    fn nesting_limit() {
+        // 31 IPv4 headers and the UDP header fill the 32 layers exactly.
+        let layers = Layers::from_ip(&nested(MAX_LAYERS - 1, Some(false)));
+        assert_eq!((layers.len(), layers.error()), (MAX_LAYERS, None));
+        assert_eq!(layers.get(MAX_LAYERS - 1).unwrap().kind, K::Udp);
+        // One more IPv4 header, and the UDP header is one layer too many.
+        let layers = Layers::from_ip(&nested(MAX_LAYERS, Some(false)));
+        assert_eq!(layers.len(), MAX_LAYERS);
+        assert_eq!(
+            layers.error(),
+            Some(Error::TooDeep {
+                layer: ErrorLayer::Udp
+            })
+        );
+        for depth in [MAX_LAYERS + 1, 40, 200] {
+            for (v6, layer) in [
+                (Some(false), ErrorLayer::Ipv4),
+                (Some(true), ErrorLayer::Ipv6),
+            ] {
+                let pkt = nested(depth, v6);
+                let layers = Layers::from_ip(&pkt);
+                assert_eq!(layers.len(), MAX_LAYERS);
+                assert_eq!(layers.error(), Some(Error::TooDeep { layer }));
+                let hdr = if v6 == Some(true) { 40 } else { 20 };
+                for (i, l) in layers.iter().enumerate() {
+                    assert_eq!((l.start, l.end), (i * hdr, pkt.len()));
+                }
+                check_invariants(&pkt, &layers);
+            }
+            // IPIP, SIT, IPv6-in-IPv6 and IPv4-in-IPv6 alternating.
+            let pkt = nested(depth, None);
+            let layers = Layers::from_ip(&pkt);
+            assert_eq!(layers.len(), MAX_LAYERS);
+            assert!(matches!(layers.error(), Some(Error::TooDeep { .. })));
+            check_invariants(&pkt, &layers);
+        }
+        // Behind an Ethernet header, one IP header fewer fits.
+        let mut frame = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        frame.extend(nested(MAX_LAYERS, Some(false)));
+        let layers = Layers::from_ethernet(&frame);
+        assert_eq!(layers.len(), MAX_LAYERS);
+        assert_eq!(
+            layers.error(),
+            Some(Error::TooDeep {
+                layer: ErrorLayer::Ipv4
+            })
+        );
+    }
+
+    #[test]
+    fn later_fragments_are_payload() {
+        // IPv4: offset 185 (1480 bytes), protocol UDP, but no UDP header here.
+        let mut v4 = ipv4_around(IpProtocol::UDP, &[0xAB; 16]);
+        v4[6..8].copy_from_slice(&185u16.to_be_bytes());
+        let layers = Layers::from_ip(&v4);
+        assert_eq!(
+            shape(&layers),
+            [(K::Ipv4, 0, 20, 36), (K::Payload, 20, 16, 36)]
+        );
+        // The first fragment (MF set, offset 0) is dissected: its UDP
+        // length counts the whole datagram, beyond this fragment.
+        v4[6..8].copy_from_slice(&0x2000u16.to_be_bytes());
+        let layers = Layers::from_ip(&v4);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ipv4, 0, 20, 36),
+                (K::Udp, 20, 8, 36),
+                (K::Payload, 28, 8, 36)
+            ]
+        );
+        // That is fragmentation, not a short capture: not truncated.
+        assert!(!layers.get(1).unwrap().truncated);
+        assert_eq!(layers.error(), None);
+        // IPv6: a fragment header with offset 1 (8 bytes).
+        let frag = [17, 0, 0, 8, 0, 0, 0, 7, 0xCD, 0xCD, 0xCD, 0xCD];
+        let v6 = ipv6_around(IpProtocol::IPV6_FRAG, &frag);
+        let layers = Layers::from_ip(&v6);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ipv6, 0, 40, 52),
+                (K::Ipv6Ext(Ipv6ExtKind::Fragment), 40, 8, 52),
+                (K::Payload, 48, 4, 52),
+            ]
+        );
+        assert_eq!(layers.error(), None);
+    }
+
+    #[test]
+    fn ipv6_jumbogram_runs_to_the_end_of_the_buffer() {
+        // RFC 2675: payload length 0, a hop-by-hop header with the Jumbo
+        // Payload option (type 0xC2) carrying the real length.
+        let mut pkt = ipv6_around(IpProtocol::HOP_BY_HOP, &[]);
+        pkt.extend_from_slice(&[58, 0, 0xC2, 4, 0x00, 0x01, 0x00, 0x10]);
+        pkt.extend_from_slice(&[128, 0, 0, 0, 0, 1, 0, 1]); // ICMPv6 echo request
+        pkt.extend_from_slice(&[0x5A; 8]);
+        let layers = Layers::from_ip(&pkt);
+        assert_eq!(layers.error(), None);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ipv6, 0, 40, 64),
+                (K::Ipv6Ext(Ipv6ExtKind::HopByHop), 40, 8, 64),
+                (K::Icmpv6, 48, 8, 64),
+                (K::Payload, 56, 8, 64),
+            ]
+        );
+        check_invariants(&pkt, &layers);
+    }
+
+    #[test]
+    fn empty_and_tiny_input() {
+        for len in 0..14 {
+            let layers = Layers::from_ethernet(&VXLAN_ICMP[..len]);
+            assert!(layers.is_empty());
+            assert_eq!(
+                layers.error(),
+                Some(Error::truncated(ErrorLayer::Ethernet, 14, len))
+            );
+        }
+        let layers = Layers::from_ip(&[]);
+        assert!(layers.is_empty());
+        assert_eq!(
+            layers.error(),
+            Some(Error::truncated(ErrorLayer::Ipv4, 20, 0))
+        );
+        let layers = Layers::from_ip(&[0x60; 39]);
+        assert_eq!(
+            layers.error(),
+            Some(Error::truncated(ErrorLayer::Ipv6, 40, 39))
+        );
+    }
+
+    const REAL_FRAMES: [&[u8]; 9] = [
+        &QINQ_ARP,
+        &VXLAN_ICMP,
+        &VXLAN_ARP,
+        &MACSEC_INTEGRITY,
+        &MACSEC_ENCRYPTED,
+        &RH0_ICMPV6,
+        &MLD_HOPOPTS,
+        &GRE_KEY,
+        &KDAY1_START,
+    ];
+
+    proptest! {
+        /// Random bytes after a real frame's first headers: never a panic,
+        /// every layer in bounds and accepted by its view.
+        #[test]
+        fn mutated_real_frames(
+            which in 0..REAL_FRAMES.len(),
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+            cut in any::<usize>(),
+        ) {
+            let mut frame = REAL_FRAMES[which].to_vec();
+            for (at, b) in edits {
+                let n = frame.len();
+                frame[at % n] = b;
+            }
+            frame.truncate(cut % (frame.len() + 1));
+            let layers = Layers::from_ethernet(&frame);
+            check_invariants(&frame, &layers);
+            let layers = Walker::new().with_vxlan_port(8472).ip(&frame);
+            check_invariants(&frame, &layers);
+        }
+
+        #[test]
+        fn random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            check_invariants(&bytes, &Layers::from_ethernet(&bytes));
+            check_invariants(&bytes, &Layers::from_ip(&bytes));
+        }
     }
 }

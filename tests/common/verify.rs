@@ -149,12 +149,16 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
         if !cut && !frag {
             let pseudo = match (proto, ip_layer) {
                 (None, _) => Some(Vec::new()),
+                // Beyond 64 KiB (segmentation-offload captures with a total
+                // length of 0) no IPv4 pseudo-header can state the length:
+                // such a checksum cannot be checked.
                 (Some(p), Some(x)) if x.kind == LayerKind::Ipv4 => {
-                    let len = u16::try_from(region.len()).expect("IPv4 payload below 64 KiB");
-                    let mut v = frame[x.start + 12..x.start + 20].to_vec();
-                    v.extend_from_slice(&[0, p]);
-                    v.extend_from_slice(&len.to_be_bytes());
-                    Some(v)
+                    u16::try_from(region.len()).ok().map(|len| {
+                        let mut v = frame[x.start + 12..x.start + 20].to_vec();
+                        v.extend_from_slice(&[0, p]);
+                        v.extend_from_slice(&len.to_be_bytes());
+                        v
+                    })
                 }
                 (Some(p), Some(x)) => {
                     ipv6_final_dst(frame, layers, ip.unwrap_or(0), i).map(|dst| {
