@@ -239,11 +239,13 @@ impl<'a> Packet<'a> {
         let Some(ip) = self.layers.enclosing_ip(i) else {
             return NO_PSEUDO;
         };
-        let l = self.layers.as_slice()[ip];
+        let Some(l) = self.layers.get(ip) else {
+            return NO_PSEUDO;
+        };
         if l.kind == LayerKind::Ipv4 {
             return [l.start + 12..l.start + 20, 0..0];
         }
-        let routing = self.layers.as_slice()[ip + 1..i].iter().find(|x| {
+        let routing = self.layers.iter().take(i).skip(ip + 1).find(|x| {
             x.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Routing)
                 && Ipv6Routing::new(&self.buf[x.header_range()])
                     .is_ok_and(|r| r.segments_left() > 0)
@@ -326,7 +328,7 @@ impl<'a> Packet<'a> {
         field: &'static str,
     ) -> Result<crate::walk::Layer, Error> {
         match self.layers.get(i) {
-            Some(l) if kinds.contains(&l.kind) && l.header_range().end <= self.buf.len() => Ok(*l),
+            Some(l) if kinds.contains(&l.kind) && l.header_range().end <= self.buf.len() => Ok(l),
             _ => Err(Error::BadValue {
                 layer: ErrorLayer::Ethernet,
                 field,
@@ -576,7 +578,7 @@ pub(crate) mod tests {
     fn final_dst(frame: &[u8], layers: &Layers, ip: usize, i: usize) -> [u8; 16] {
         let l = layers.get(ip).unwrap();
         let mut dst: [u8; 16] = frame[l.start + 24..l.start + 40].try_into().unwrap();
-        for x in &layers.as_slice()[ip + 1..i] {
+        for x in layers.iter().take(i).skip(ip + 1) {
             if x.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Routing) {
                 let rh = &frame[x.header_range()];
                 if rh[3] > 0 && rh[2] == 0 {
@@ -600,14 +602,16 @@ pub(crate) mod tests {
             let bytes = &frame[l.range()];
             let ip = layers
                 .enclosing_ip(i)
-                .map(|ip| (ip, *layers.get(ip).unwrap()));
+                .map(|ip| (ip, layers.get(ip).unwrap()));
             let whole = ip.map_or(true, |(ipi, ipl)| {
                 let fragment = match ipl.kind {
                     LayerKind::Ipv4 => {
                         frame[ipl.start + 6] & 0x3F != 0 || frame[ipl.start + 7] != 0
                     }
-                    _ => layers.as_slice()[ipi + 1..i]
+                    _ => layers
                         .iter()
+                        .take(i)
+                        .skip(ipi + 1)
                         .any(|x| x.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment)),
                 };
                 !ipl.truncated && !fragment
@@ -756,7 +760,7 @@ pub(crate) mod tests {
             let i = Layers::from_ethernet(frame)
                 .find(kind, Which::Innermost)
                 .unwrap();
-            let l = *Layers::from_ethernet(frame).get(i).unwrap();
+            let l = Layers::from_ethernet(frame).get(i).unwrap();
             bad[l.end - 1] ^= 0x01;
             assert!(checksums(&bad).iter().any(|c| c.2 == Some(false)));
         }
@@ -1223,7 +1227,7 @@ pub(crate) mod tests {
         ) {
             let mut buf = vxlan_frame(&tagged_tcp_frame(), outer_v6, udp_checksum);
             let layers = Layers::from_ethernet(&buf);
-            let payload = *layers.get(layers.len() - 1).unwrap();
+            let payload = layers.get(layers.len() - 1).unwrap();
             prop_assert_eq!(payload.kind, LayerKind::Payload);
             let inner_ip = layers.find(LayerKind::Ipv4, Which::Innermost).unwrap();
             let tcp = layers.find(LayerKind::Tcp, Which::Innermost).unwrap();
@@ -1281,7 +1285,7 @@ pub(crate) mod tests {
                 prop_assert_eq!(r, Ok(()));
             }
             let after_layers = Layers::from_ethernet(&frame);
-            prop_assert_eq!(after_layers.as_slice(), before_layers.as_slice());
+            prop_assert_eq!(after_layers.iter().collect::<Vec<_>>(), before_layers.iter().collect::<Vec<_>>());
             let after = checksums(&frame);
             for (b, a) in before.iter().zip(&after) {
                 if b.2 == Some(true) {

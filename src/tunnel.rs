@@ -320,16 +320,15 @@ pub struct Decapsulated {
 /// [`Error::BadValue`] when the packet is not a tunnel this crate knows.
 pub fn decap(packet: &[u8]) -> Result<Decapsulated, Error> {
     let layers = Layers::from_ip(packet);
-    let list = layers.as_slice();
     let not_tunnel = Error::BadValue {
         layer: Layer::Ipv4,
         field: "protocol (not a tunnel)",
     };
-    let Some(outer) = list.first().filter(|l| l.kind.is_ip()) else {
+    let Some(outer) = layers.get(0).filter(|l| l.kind.is_ip()) else {
         return Err(layers.error().unwrap_or(not_tunnel));
     };
     // The first layer after the outer IP header and its extension headers.
-    let Some((i, next)) = list
+    let Some((i, next)) = layers
         .iter()
         .enumerate()
         .skip(1)
@@ -355,7 +354,7 @@ pub fn decap(packet: &[u8]) -> Result<Decapsulated, Error> {
                 inner: next.payload_range(),
             })
         }
-        (_, LayerKind::Udp) => match list.get(i + 1) {
+        (_, LayerKind::Udp) => match layers.get(i + 1) {
             Some(v) if v.kind == LayerKind::Vxlan => {
                 let vni = Vxlan::new(&packet[v.range()])?.vni();
                 Ok(Decapsulated {

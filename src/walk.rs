@@ -153,14 +153,6 @@ pub struct Layer {
 }
 
 impl Layer {
-    const EMPTY: Layer = Layer {
-        kind: LayerKind::Payload,
-        start: 0,
-        header_len: 0,
-        end: 0,
-        truncated: false,
-    };
-
     /// The header's bytes: `start..start + header_len`.
     pub const fn header_range(&self) -> Range<usize> {
         self.start..self.start + self.header_len
@@ -176,6 +168,69 @@ impl Layer {
         self.start + self.header_len..self.end
     }
 }
+
+/// A [`Layer`] as a walk stores it: 16 bytes instead of 32, so that a
+/// whole [`Layers`] is a few cache lines and cheap to set up. Offsets fit
+/// 32 bits because a walk never looks past the first 4 GiB of a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Slot {
+    start: u32,
+    header_len: u32,
+    end: u32,
+    kind: LayerKind,
+    truncated: bool,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        start: 0,
+        header_len: 0,
+        end: 0,
+        kind: LayerKind::Payload,
+        truncated: false,
+    };
+
+    #[inline]
+    const fn layer(self) -> Layer {
+        Layer {
+            kind: self.kind,
+            start: self.start as usize,
+            header_len: self.header_len as usize,
+            end: self.end as usize,
+            truncated: self.truncated,
+        }
+    }
+}
+
+/// The longest buffer a walk looks at: offsets are stored in 32 bits.
+const MAX_WALK_LEN: usize = u32::MAX as usize;
+
+/// Iterator over the layers of a walk, outermost first, by value.
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    slots: core::slice::Iter<'a, Slot>,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = Layer;
+
+    #[inline]
+    fn next(&mut self) -> Option<Layer> {
+        self.slots.next().map(|s| s.layer())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.slots.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Layer> {
+        self.slots.next_back().map(|s| s.layer())
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
 
 /// Which of several layers of a kind [`Layers::find`] returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -203,7 +258,7 @@ pub trait LayerView<B>: Sized {
 /// that ended it, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Layers {
-    found: [Layer; MAX_LAYERS],
+    found: [Slot; MAX_LAYERS],
     count: usize,
     error: Option<Error>,
 }
@@ -221,20 +276,21 @@ impl Layers {
 
     const fn empty() -> Layers {
         Layers {
-            found: [Layer::EMPTY; MAX_LAYERS],
+            found: [Slot::EMPTY; MAX_LAYERS],
             count: 0,
             error: None,
         }
     }
 
-    /// The layers, outermost first.
-    pub fn as_slice(&self) -> &[Layer] {
+    fn slots(&self) -> &[Slot] {
         &self.found[..self.count]
     }
 
     /// Iterates over the layers, outermost first.
-    pub fn iter(&self) -> core::slice::Iter<'_, Layer> {
-        self.as_slice().iter()
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            slots: self.slots().iter(),
+        }
     }
 
     /// Number of layers found.
@@ -248,8 +304,13 @@ impl Layers {
     }
 
     /// Layer `i`, outermost first.
-    pub fn get(&self, i: usize) -> Option<&Layer> {
-        self.as_slice().get(i)
+    pub fn get(&self, i: usize) -> Option<Layer> {
+        self.slots().get(i).map(|s| s.layer())
+    }
+
+    /// The last layer found.
+    pub fn last(&self) -> Option<Layer> {
+        self.slots().last().map(|s| s.layer())
     }
 
     /// The error that ended the walk early, if one did. Its
@@ -279,10 +340,7 @@ impl Layers {
     /// The IP layer (IPv4 or IPv6) whose payload layer `i` is in: the
     /// nearest IP layer before it.
     pub fn enclosing_ip(&self, i: usize) -> Option<usize> {
-        self.as_slice()
-            .get(..i)?
-            .iter()
-            .rposition(|l| l.kind.is_ip())
+        self.slots().get(..i)?.iter().rposition(|l| l.kind.is_ip())
     }
 
     /// A read-only typed view of layer `i` of `buf` (the buffer that was
@@ -333,15 +391,22 @@ impl Layers {
                 layer: error_layer(layer.kind),
             });
         }
-        self.found[self.count] = layer;
+        // `walk` keeps every offset below MAX_WALK_LEN, so these casts are exact.
+        self.found[self.count] = Slot {
+            start: layer.start as u32,
+            header_len: layer.header_len as u32,
+            end: layer.end as u32,
+            kind: layer.kind,
+            truncated: layer.truncated,
+        };
         self.count += 1;
         Ok(())
     }
 }
 
 impl<'a> IntoIterator for &'a Layers {
-    type Item = &'a Layer;
-    type IntoIter = core::slice::Iter<'a, Layer>;
+    type Item = Layer;
+    type IntoIter = Iter<'a>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
     }
@@ -444,7 +509,7 @@ impl Walker {
         let mut next = first;
         // Each region a header can extend to: the end of the enclosing
         // layer's payload. Starts as the whole buffer.
-        let mut limit = buf.len();
+        let mut limit = buf.len().min(MAX_WALK_LEN);
         loop {
             let step = self.step(buf, next, &mut limit, &mut layers);
             match step {
@@ -667,14 +732,14 @@ fn in_first_fragment(buf: &[u8], layers: &Layers) -> bool {
     let Some(ip) = layers.enclosing_ip(layers.len()) else {
         return false;
     };
-    let list = layers.as_slice();
     let flag =
         |l: &Layer, at: usize, mask: u8| buf.get(l.start + at).is_some_and(|b| b & mask != 0);
-    match list[ip].kind {
-        LayerKind::Ipv4 => flag(&list[ip], 6, 0x20),
-        _ => list[ip + 1..]
-            .iter()
-            .any(|l| l.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment) && flag(l, 3, 0x01)),
+    let mut after = layers.iter().skip(ip);
+    match after.next() {
+        Some(l) if l.kind == LayerKind::Ipv4 => flag(&l, 6, 0x20),
+        _ => {
+            after.any(|l| l.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment) && flag(&l, 3, 0x01))
+        }
     }
 }
 
@@ -1028,7 +1093,7 @@ pub(crate) mod tests {
         let payloads = layers.iter().filter(|l| l.kind == K::Payload).count();
         assert!(payloads <= 1);
         if payloads == 1 {
-            assert_eq!(layers.as_slice().last().unwrap().kind, K::Payload);
+            assert_eq!(layers.last().unwrap().kind, K::Payload);
         }
     }
 
@@ -1344,7 +1409,6 @@ pub(crate) mod tests {
                         l.start + l.header_len <= len
                     }
                 })
-                .copied()
                 .collect();
             assert_eq!(layers.len(), fits.len(), "len {len}");
             for (got, want) in layers.iter().zip(&fits) {

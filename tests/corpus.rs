@@ -239,7 +239,7 @@ fn allowed(frame: &[u8], flags: &[&str], inner: bool) -> (Vec<bool>, Vec<NamedFi
     let mut named = Vec::new();
     for n in NAMED.iter().filter(|n| flags.contains(&n.flag)) {
         if let Some(i) = layers.find_by(n.kinds, which) {
-            let l = layers.as_slice()[i];
+            let l = layers.get(i).unwrap();
             let r = (n.range)(l.kind);
             let abs = l.start + r.start..l.start + r.end;
             ok[abs.clone()].iter_mut().for_each(|b| *b = true);

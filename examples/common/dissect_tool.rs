@@ -190,7 +190,7 @@ pub fn not_ethernet(linktype: u32) -> Dissection {
 
 #[allow(clippy::too_many_lines)] // One arm per layer kind, as the contract's table reads.
 fn layer_fields(frame: &[u8], layers: &Layers, i: usize, f: &mut Fields<'_>) -> Result<(), Error> {
-    let l = layers.as_slice()[i];
+    let l = layers.get(i).unwrap();
     f.add("layer", Value::Name(l.kind.name()));
     match l.kind {
         LayerKind::Ethernet => {
@@ -401,7 +401,7 @@ fn enclosing_is_ipv4(layers: &Layers, i: usize) -> bool {
 /// captured: the layer (a UDP datagram longer than the capture) or the IP
 /// datagram around it is cut short.
 fn covered_bytes_missing(layers: &Layers, i: usize) -> bool {
-    let me = layers.as_slice()[i];
+    let me = layers.get(i).unwrap();
     if me.kind == LayerKind::Udp {
         return me.truncated;
     }
@@ -419,11 +419,11 @@ fn is_fragment(frame: &[u8], layers: &Layers, i: usize) -> bool {
     let Some(ip) = layers.enclosing_ip(i) else {
         return false;
     };
-    let ip_layer = layers.as_slice()[ip];
+    let ip_layer = layers.get(ip).unwrap();
     if ip_layer.kind == LayerKind::Ipv4 {
         return Ipv4::new_truncated(&frame[ip_layer.range()]).is_ok_and(|h| h.is_fragment());
     }
-    layers.as_slice()[ip + 1..i].iter().any(|l| {
+    layers.iter().take(i).skip(ip + 1).any(|l| {
         l.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment)
             && Ipv6Fragment::new(&frame[l.header_range()])
                 .is_ok_and(|f| f.more_fragments() || f.fragment_offset() != 0)
@@ -436,7 +436,7 @@ fn transport_checksum_valid(frame: &[u8], layers: &Layers, i: usize) -> Option<b
     if covered_bytes_missing(layers, i) || is_fragment(frame, layers, i) {
         return None;
     }
-    let l = layers.as_slice()[i];
+    let l = layers.get(i).unwrap();
     let sum = match l.kind {
         LayerKind::Icmpv4 => {
             return Some(
@@ -470,7 +470,7 @@ fn transport_checksum_valid(frame: &[u8], layers: &Layers, i: usize) -> Option<b
 
 /// The pseudo-header sum of transport layer `i` (RFC 768, RFC 8200 8.1).
 fn pseudo_header(frame: &[u8], layers: &Layers, i: usize) -> Option<Sum> {
-    let l = layers.as_slice()[i];
+    let l = layers.get(i).unwrap();
     let proto = match l.kind {
         LayerKind::Udp => 17,
         LayerKind::Tcp => 6,
@@ -478,7 +478,7 @@ fn pseudo_header(frame: &[u8], layers: &Layers, i: usize) -> Option<Sum> {
     };
     let len = u32::try_from(l.end - l.start).ok()?;
     let ip_i = layers.enclosing_ip(i)?;
-    let ip_l = layers.as_slice()[ip_i];
+    let ip_l = layers.get(ip_i).unwrap();
     if ip_l.kind == LayerKind::Ipv4 {
         let ip = Ipv4::new_truncated(&frame[ip_l.range()]).ok()?;
         return Some(Sum::ipv4_pseudo_header(
@@ -490,7 +490,7 @@ fn pseudo_header(frame: &[u8], layers: &Layers, i: usize) -> Option<Sum> {
     }
     let ip = Ipv6::new_truncated(&frame[ip_l.range()]).ok()?;
     let mut dst = ip.dst();
-    for r in &layers.as_slice()[ip_i + 1..i] {
+    for r in layers.iter().take(i).skip(ip_i + 1) {
         if r.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Routing) {
             if let Ok(routing) = Ipv6Routing::new(&frame[r.header_range()]) {
                 if routing.segments_left() > 0 {

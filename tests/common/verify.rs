@@ -106,7 +106,7 @@ fn ipv6_final_dst(frame: &[u8], layers: &[Layer], ip: usize, upto: usize) -> Opt
 /// Every checksum field of `frame`, outermost first.
 pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
     let walked = Layers::from_ethernet(frame);
-    let layers = walked.as_slice();
+    let layers = walked.iter().collect::<Vec<_>>();
     let mut out = Vec::new();
     for (i, l) in layers.iter().enumerate() {
         let (at, proto) = match l.kind {
@@ -140,7 +140,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
             ip.unwrap_or(i)
         };
         let cut = layers[from..=i].iter().any(|x| x.truncated);
-        let frag = ip.is_some_and(|k| fragmented(frame, layers, k, i));
+        let frag = ip.is_some_and(|k| fragmented(frame, &layers, k, i));
         let region = &frame[l.range()];
         let absent = l.kind == LayerKind::Udp
             && stored == 0
@@ -161,7 +161,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
                     })
                 }
                 (Some(p), Some(x)) => {
-                    ipv6_final_dst(frame, layers, ip.unwrap_or(0), i).map(|dst| {
+                    ipv6_final_dst(frame, &layers, ip.unwrap_or(0), i).map(|dst| {
                         let len = u32::try_from(region.len()).expect("below 4 GiB");
                         let mut v = frame[x.start + 8..x.start + 24].to_vec();
                         v.extend_from_slice(&dst);
