@@ -12,7 +12,7 @@ use std::net::Ipv4Addr;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wireview::tunnel::{encap_vxlan, OuterIp, VxlanEncap};
-use wireview::walk::Layers;
+use wireview::walk::{Layers, Walker};
 use wireview::{EtherType, EthernetHeader, IpProtocol, Ipv4Header, MacAddr, TcpHeader, Vni};
 
 /// Ethernet/IPv4/TCP with 64 bytes of payload, built with the crate's builders.
@@ -100,6 +100,24 @@ fn walk(c: &mut Criterion) {
     g.bench_function("wireview/eth-vlan-ipv4-udp-vxlan-eth-ipv4-tcp", |b| {
         b.iter(|| Layers::from_ethernet(black_box(&tunnel)).len());
     });
+    // The data-plane way: one `Layers` reused for every packet.
+    let walker = Walker::new();
+    let mut layers = Layers::new();
+    g.bench_function("wireview-reused/eth-ipv4-tcp", |b| {
+        b.iter(|| {
+            walker.ethernet_into(black_box(&plain), &mut layers);
+            layers.len()
+        });
+    });
+    g.bench_function(
+        "wireview-reused/eth-vlan-ipv4-udp-vxlan-eth-ipv4-tcp",
+        |b| {
+            b.iter(|| {
+                walker.ethernet_into(black_box(&tunnel), &mut layers);
+                layers.len()
+            });
+        },
+    );
     g.bench_function(
         "etherparse-sliced/eth-vlan-ipv4-udp (stops at VXLAN)",
         |b| {

@@ -274,7 +274,10 @@ impl Layers {
         Walker::new().ip(packet)
     }
 
-    const fn empty() -> Layers {
+    /// An empty result, to be filled by [`Walker::ethernet_into`] or
+    /// [`Walker::ip_into`] again and again (one per packet, in a data
+    /// plane), which costs neither initialisation nor a copy per packet.
+    pub const fn new() -> Layers {
         Layers {
             found: [Slot::EMPTY; MAX_LAYERS],
             count: 0,
@@ -404,6 +407,12 @@ impl Layers {
     }
 }
 
+impl Default for Layers {
+    fn default() -> Self {
+        Layers::new()
+    }
+}
+
 impl<'a> IntoIterator for &'a Layers {
     type Item = Layer;
     type IntoIter = Iter<'a>;
@@ -492,26 +501,53 @@ impl Walker {
 
     /// Walks an Ethernet II frame.
     pub fn ethernet(&self, frame: &[u8]) -> Layers {
-        self.walk(frame, Next::Ethernet(0))
+        let mut layers = Layers::new();
+        self.ethernet_into(frame, &mut layers);
+        layers
     }
 
     /// Walks a bare IPv4 or IPv6 packet (by its version nibble).
     pub fn ip(&self, packet: &[u8]) -> Layers {
+        let mut layers = Layers::new();
+        self.ip_into(packet, &mut layers);
+        layers
+    }
+
+    /// Walks an Ethernet II frame into `layers`, replacing what it held:
+    /// the way to walk packet after packet without setting up or copying a
+    /// [`Layers`] each time.
+    ///
+    /// ```
+    /// use wireview::walk::{Layers, Walker};
+    /// let walker = Walker::new();
+    /// let mut layers = Layers::new();
+    /// for frame in [&[0u8; 14][..], &[0u8; 3][..]] {
+    ///     walker.ethernet_into(frame, &mut layers);
+    ///     println!("{} layers, error {:?}", layers.len(), layers.error());
+    /// }
+    /// ```
+    pub fn ethernet_into(&self, frame: &[u8], layers: &mut Layers) {
+        self.walk(frame, Next::Ethernet(0), layers);
+    }
+
+    /// Walks a bare IPv4 or IPv6 packet into `layers`, replacing what it held.
+    pub fn ip_into(&self, packet: &[u8], layers: &mut Layers) {
         let ethertype = match packet.first().map(|b| b >> 4) {
             Some(6) => EtherType::IPV6,
             _ => EtherType::IPV4,
         };
-        self.walk(packet, Next::EtherType(ethertype, 0))
+        self.walk(packet, Next::EtherType(ethertype, 0), layers);
     }
 
-    fn walk(&self, buf: &[u8], first: Next) -> Layers {
-        let mut layers = Layers::empty();
+    fn walk(&self, buf: &[u8], first: Next, layers: &mut Layers) {
+        layers.count = 0;
+        layers.error = None;
         let mut next = first;
         // Each region a header can extend to: the end of the enclosing
         // layer's payload. Starts as the whole buffer.
         let mut limit = buf.len().min(MAX_WALK_LEN);
         loop {
-            let step = self.step(buf, next, &mut limit, &mut layers);
+            let step = self.step(buf, next, &mut limit, layers);
             match step {
                 Ok(Next::Done) => break,
                 Ok(n) => next = n,
@@ -521,7 +557,6 @@ impl Walker {
                 }
             }
         }
-        layers
     }
 
     /// Parses the header `next` names, records it and says what follows.
