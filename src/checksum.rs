@@ -146,7 +146,9 @@ fn word(chunk: &[u8]) -> u64 {
 /// The sum of a short slice, 16 bytes per step: the step's two 8-byte
 /// words are added together first (off the critical path), then into the
 /// running sum, so the one carried dependency is one `add`/`adc` pair per
-/// 16 bytes. Then the last 8, 4, 2 and 1 bytes.
+/// 16 bytes. The last `len % 8` bytes come from one more load, of the 8
+/// bytes that end the slice, with the bytes already summed masked off: no
+/// branch per 4-, 2- and 1-byte piece.
 ///
 /// (An end-around-carry chain is not a reduction LLVM's loop vectoriser
 /// knows, and a single chain gives the SLP vectoriser nothing to pair, so
@@ -155,30 +157,60 @@ fn word(chunk: &[u8]) -> u64 {
 /// AVX-512, and a `u128` accumulator got interleaved eight ways and spilled.)
 #[inline]
 fn short_sum(data: &[u8]) -> u64 {
+    let len = data.len();
+    if len < 8 {
+        return tiny_sum(data);
+    }
     let mut sum = 0u64;
     let mut pairs = data.chunks_exact(16);
     for p in &mut pairs {
         sum = add_carry(sum, add_carry(word(&p[..8]), word(&p[8..])));
     }
-    let mut rest = pairs.remainder();
-    if rest.len() >= 8 {
-        sum = add_carry(sum, word(&rest[..8]));
-        rest = &rest[8..];
+    if pairs.remainder().len() >= 8 {
+        sum = add_carry(sum, word(&pairs.remainder()[..8]));
     }
-    // At most 7 bytes are left: their partial words sum without overflow.
-    let mut last: u64 = 0;
+    // The word that ends the slice starts at `len - 8`: at an odd offset
+    // when `len` is odd, where its bytes pair up the other way round. A
+    // 64-bit rotate by 8 multiplies by 256, which modulo 0xFFFF is the byte
+    // swap that fixes that, whatever the machine's byte order.
+    let last = word(&data[len - 8..]) & TAIL_MASK[len % 8];
+    add_carry(sum, last.rotate_left(8 * (len as u32 % 2)))
+}
+
+/// `TAIL_MASK[n]` keeps the last `n` bytes of an 8-byte word (in memory
+/// order, so on any byte order).
+const TAIL_MASK: [u64; 8] = {
+    let mut masks = [0u64; 8];
+    let mut n = 1;
+    while n < 8 {
+        let mut bytes = [0u8; 8];
+        let mut i = 8 - n;
+        while i < 8 {
+            bytes[i] = 0xFF;
+            i += 1;
+        }
+        masks[n] = u64::from_ne_bytes(bytes);
+        n += 1;
+    }
+    masks
+};
+
+/// The sum of fewer than 8 bytes: a 4-, a 2- and a 1-byte piece.
+#[inline]
+fn tiny_sum(mut rest: &[u8]) -> u64 {
+    let mut sum: u64 = 0;
     if let [w0, w1, w2, w3, tail @ ..] = rest {
-        last += u64::from(u32::from_ne_bytes([*w0, *w1, *w2, *w3]));
+        sum += u64::from(u32::from_ne_bytes([*w0, *w1, *w2, *w3]));
         rest = tail;
     }
     if let [w0, w1, tail @ ..] = rest {
-        last += u64::from(u16::from_ne_bytes([*w0, *w1]));
+        sum += u64::from(u16::from_ne_bytes([*w0, *w1]));
         rest = tail;
     }
     if let [w0] = rest {
-        last += u64::from(u16::from_ne_bytes([*w0, 0]));
+        sum += u64::from(u16::from_ne_bytes([*w0, 0]));
     }
-    add_carry(sum, last)
+    sum
 }
 
 /// Sums whole [`BLOCK`]s, at most [`FLUSH`] bytes of them, without a carry
