@@ -145,14 +145,15 @@ fn word(chunk: &[u8]) -> u64 {
 
 /// The sum of a short slice, 16 bytes per step: the step's two 8-byte
 /// words are added together first (off the critical path), then into the
-/// running sum, so the one carried dependency is one `add`/`adc` pair per
-/// 16 bytes. The last `len % 8` bytes come from one more load, of the 8
+/// running sum, so the carried dependency is one `add` per 16 bytes (and
+/// one `adc` into the carry count beside it). The last `len % 8` bytes come from one more load, of the 8
 /// bytes that end the slice, with the bytes already summed masked off: no
 /// branch per 4-, 2- and 1-byte piece.
 ///
-/// (An end-around-carry chain is not a reduction LLVM's loop vectoriser
-/// knows, and a single chain gives the SLP vectoriser nothing to pair, so
-/// this stays straight scalar code with any target flags. Two chains side
+/// (A sum whose carries are read inside the loop is not a reduction LLVM's
+/// loop vectoriser knows, and a single chain gives the SLP vectoriser
+/// nothing to pair, so this stays straight scalar code with any target
+/// flags. Two chains side
 /// by side got paired into 128-bit vectors with emulated carries under
 /// AVX-512, and a `u128` accumulator got interleaved eight ways and spilled.)
 #[inline]
@@ -161,11 +162,17 @@ fn short_sum(data: &[u8]) -> u64 {
     if len < 8 {
         return tiny_sum(data);
     }
-    let mut sum = 0u64;
+    // A 128-bit sum kept as a low word and a count of carries out of it
+    // (each worth 2^64, which is 1 modulo 2^64 - 1).
+    let (mut lo, mut carries) = (0u64, 0u64);
     let mut pairs = data.chunks_exact(16);
     for p in &mut pairs {
-        sum = add_carry(sum, add_carry(word(&p[..8]), word(&p[8..])));
+        let (x, cx) = word(&p[..8]).overflowing_add(word(&p[8..]));
+        let (s, c) = lo.overflowing_add(x);
+        lo = s;
+        carries += u64::from(cx) + u64::from(c);
     }
+    let mut sum = add_carry(lo, carries);
     if pairs.remainder().len() >= 8 {
         sum = add_carry(sum, word(&pairs.remainder()[..8]));
     }
