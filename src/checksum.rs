@@ -5,7 +5,7 @@
 //! words. This module is the one place where such sums are computed:
 //!
 //! - [`internet_checksum`] computes a checksum from scratch, as fast as safe
-//!   Rust allows: independent 32-bit lanes without a carry chain, which the
+//!   Rust allows: independent 64-bit lanes without a carry chain, which the
 //!   compiler turns into SIMD code on every x86_64.
 //! - [`Sum`] is a running one's-complement sum that can add and remove byte
 //!   runs (at even or odd offsets), 16/32-bit words and pseudo-headers.
@@ -33,8 +33,6 @@
 use core::net::{Ipv4Addr, Ipv6Addr};
 use core::ops::{Add, AddAssign};
 
-use crate::field;
-
 /// The Internet checksum of `data`: the one's complement of the
 /// one's-complement sum of its 16-bit big-endian words, an odd final byte
 /// padded with a zero byte. This is the value to store in a header's
@@ -54,78 +52,222 @@ pub fn internet_checksum(data: &[u8]) -> u16 {
     Sum::of(data).checksum()
 }
 
-/// Bytes per block of the bulk loop: 16 independent 32-bit lanes.
-const BLOCK: usize = 64;
-/// Blocks summed before the lanes are flushed. The low halves of the lanes
-/// are recovered as `acc - (hi << 16)`, exact while their true sum stays
-/// below 2^32, i.e. for at most 65 537 words per lane.
-const BLOCKS_PER_FLUSH: usize = 65_536;
+// How the full sum is made fast, in safe Rust.
+//
+// The one's-complement sum of 16-bit words is congruent modulo 0xFFFF to the
+// plain sum of those words, and to the sum of any wider words made of them
+// (2^16 = 1 mod 0xFFFF, so 2^32 and 2^48 are too). So we add the data as
+// 64-bit words and fold once at the end. The sum is also byte-order
+// independent (RFC 1071 section 2(B)): we add native-endian words and swap
+// the folded result once, instead of swapping every word.
+//
+// What costs time is carries. An add-with-carry chain is one long
+// dependency and cannot use SIMD. The bulk loop instead keeps a wrapping sum
+// of the 64-bit words (`acc`) and, apart, the sum of their high 32-bit
+// halves (`hi`). The exact sum of the low halves is `acc - (hi << 32)`
+// (it is far below 2^64), so nothing is lost to wrapping, and every step is
+// a plain add or shift on independent lanes: three SIMD instructions
+// (`paddq`, `psrlq`, `paddq`) per 16 bytes with baseline SSE2, per 64 bytes
+// with AVX-512.
+//
+// How the lanes are written down matters to LLVM's vectorisers, so there
+// are two spellings of the same arithmetic in `bulk_sum`, chosen at compile
+// time (both are exercised by the same tests):
+// - baseline x86_64 (SSE2): eight explicit lanes over 64-byte blocks, which
+//   the SLP vectoriser maps onto four registers of sums and four of high
+//   halves, 64 bytes per loop iteration (the loop vectoriser only
+//   interleaves twice on SSE2, 32 bytes per iteration, ~40% slower);
+// - with AVX2 (e.g. `-C target-cpu=native`): one flat reduction, which the
+//   loop vectoriser splits into 4 x 256-bit or 4 x 512-bit lanes. The
+//   eight-lane spelling there gets vectorised across blocks instead, with
+//   gather instructions, three to four times slower.
+//
+// Short inputs (IPv4 headers, the 1- to 16-byte runs of incremental
+// updates) skip the vector set-up and reduction: a scalar add-with-carry
+// chain taking 16 bytes per link (see `short_sum`), and a fold made of two
+// rotate-and-add steps (see `fold`).
 
-/// The unfolded sum of `data` read as native-endian 16-bit words (an odd
-/// final byte as the first byte of a zero-padded word). Congruent modulo
-/// 0xFFFF to the one's-complement sum in native byte order.
+/// Inputs of at least this many bytes go through the bulk loop; below it the
+/// vector set-up and reduction cost more than they save.
+const BULK_MIN: usize = 128;
+/// The bulk loop takes whole blocks of this many bytes.
+const BLOCK: usize = 64;
+/// Bytes summed by the bulk loop between reductions. That is 2^17 words of
+/// 64 bits, so the sum of their high halves stays below 2^49 and so does the
+/// recovered sum of their low halves: far from overflow, for inputs of any
+/// length (every flush starts from zero).
+const FLUSH: usize = 1 << 20;
+
+/// An unfolded sum of `data` read as native-endian 16-bit words (an odd
+/// final byte as the first byte of a zero-padded word), congruent modulo
+/// 0xFFFF to their one's-complement sum in native byte order, and 0 only
+/// when `data` is all zero.
+///
+/// Inlined: with a length known at compile time (the 1- to 16-byte runs of
+/// the checksum-keeping setters) it reduces to a few loads and adds, and
+/// for an IPv4 header to the short loop with no call.
 #[inline]
 fn native_sum(data: &[u8]) -> u64 {
-    let mut total: u64 = 0;
-    let mut rest = data;
-    if rest.len() >= BLOCK {
-        let blocks = rest.chunks_exact(BLOCK);
-        let tail = blocks.remainder();
-        for group in data[..data.len() - tail.len()].chunks(BLOCK * BLOCKS_PER_FLUSH) {
-            total += bulk_sum(group);
-        }
-        rest = tail;
+    if data.len() < BULK_MIN {
+        short_sum(data)
+    } else {
+        long_sum(data)
     }
-    let mut words = rest.chunks_exact(4);
-    for w in &mut words {
-        total += u64::from(u32::from_ne_bytes([w[0], w[1], w[2], w[3]]));
-    }
-    let tail = words.remainder();
-    let mut pairs = tail.chunks_exact(2);
-    for p in &mut pairs {
-        total += u64::from(u16::from_ne_bytes([p[0], p[1]]));
-    }
-    if let [last] = pairs.remainder() {
-        total += u64::from(u16::from_ne_bytes([*last, 0]));
+}
+
+/// [`native_sum`] of an input of at least [`BULK_MIN`] bytes. Not inlined:
+/// one call is nothing next to the loop, and the callers stay small.
+fn long_sum(data: &[u8]) -> u64 {
+    let (bulk, tail) = data.split_at(data.len() - data.len() % BLOCK);
+    let mut total = short_sum(tail);
+    for part in bulk.chunks(FLUSH) {
+        total = add_carry(total, bulk_sum(part));
     }
     total
 }
 
-/// Sums whole 64-byte blocks (at most [`BLOCKS_PER_FLUSH`] of them) without
-/// a carry chain: each lane adds 32-bit words with wrapping adds and keeps
-/// the sum of their high halves apart, from which the exact sum of all
-/// 16-bit halves is recovered at the end. The loop has no dependency between
-/// lanes, so the compiler vectorises it with plain SSE2.
+/// One's-complement (end-around carry) addition of two 64-bit values:
+/// congruent modulo 2^64 - 1, hence modulo 0xFFFF, and never 0 unless both
+/// are.
+#[inline]
+const fn add_carry(a: u64, b: u64) -> u64 {
+    let (s, carry) = a.overflowing_add(b);
+    s + carry as u64
+}
+
+/// An 8-byte chunk as one native-endian word: a single unaligned load.
+#[inline]
+fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0; 8];
+    w.copy_from_slice(chunk);
+    u64::from_ne_bytes(w)
+}
+
+/// The sum of a short slice, 16 bytes per step: the step's two 8-byte
+/// words are added together first (off the critical path), then into the
+/// running sum, so the carried dependency is one `add` per 16 bytes (and
+/// one `adc` into the carry count beside it). The last `len % 8` bytes come from one more load, of the 8
+/// bytes that end the slice, with the bytes already summed masked off: no
+/// branch per 4-, 2- and 1-byte piece.
+///
+/// (A sum whose carries are read inside the loop is not a reduction LLVM's
+/// loop vectoriser knows, and a single chain gives the SLP vectoriser
+/// nothing to pair, so this stays straight scalar code with any target
+/// flags. Two chains side
+/// by side got paired into 128-bit vectors with emulated carries under
+/// AVX-512, and a `u128` accumulator got interleaved eight ways and spilled.)
+#[inline]
+fn short_sum(data: &[u8]) -> u64 {
+    let len = data.len();
+    if len < 8 {
+        return tiny_sum(data);
+    }
+    // A 128-bit sum kept as a low word and a count of carries out of it
+    // (each worth 2^64, which is 1 modulo 2^64 - 1).
+    let (mut lo, mut carries) = (0u64, 0u64);
+    let mut pairs = data.chunks_exact(16);
+    for p in &mut pairs {
+        let (x, cx) = word(&p[..8]).overflowing_add(word(&p[8..]));
+        let (s, c) = lo.overflowing_add(x);
+        lo = s;
+        carries += u64::from(cx) + u64::from(c);
+    }
+    let mut sum = add_carry(lo, carries);
+    if pairs.remainder().len() >= 8 {
+        sum = add_carry(sum, word(&pairs.remainder()[..8]));
+    }
+    // The word that ends the slice starts at `len - 8`: at an odd offset
+    // when `len` is odd, where its bytes pair up the other way round. A
+    // 64-bit rotate by 8 multiplies by 256, which modulo 0xFFFF is the byte
+    // swap that fixes that, whatever the machine's byte order.
+    let last = word(&data[len - 8..]) & TAIL_MASK[len % 8];
+    add_carry(sum, last.rotate_left(8 * (len as u32 % 2)))
+}
+
+/// `TAIL_MASK[n]` keeps the last `n` bytes of an 8-byte word (in memory
+/// order, so on any byte order).
+const TAIL_MASK: [u64; 8] = {
+    let mut masks = [0u64; 8];
+    let mut n = 1;
+    while n < 8 {
+        let mut bytes = [0u8; 8];
+        let mut i = 8 - n;
+        while i < 8 {
+            bytes[i] = 0xFF;
+            i += 1;
+        }
+        masks[n] = u64::from_ne_bytes(bytes);
+        n += 1;
+    }
+    masks
+};
+
+/// The sum of fewer than 8 bytes: a 4-, a 2- and a 1-byte piece.
+#[inline]
+fn tiny_sum(mut rest: &[u8]) -> u64 {
+    let mut sum: u64 = 0;
+    if let [w0, w1, w2, w3, tail @ ..] = rest {
+        sum += u64::from(u32::from_ne_bytes([*w0, *w1, *w2, *w3]));
+        rest = tail;
+    }
+    if let [w0, w1, tail @ ..] = rest {
+        sum += u64::from(u16::from_ne_bytes([*w0, *w1]));
+        rest = tail;
+    }
+    if let [w0] = rest {
+        sum += u64::from(u16::from_ne_bytes([*w0, 0]));
+    }
+    sum
+}
+
+/// Sums whole [`BLOCK`]s, at most [`FLUSH`] bytes of them, without a carry
+/// chain (see the comment above [`BULK_MIN`]): eight explicit 64-bit lanes,
+/// which the SLP vectoriser turns into four SSE2 registers of wrapping sums
+/// and four of high halves (eight of the sixteen: no spills).
+#[cfg(not(target_feature = "avx2"))]
 #[inline]
 fn bulk_sum(blocks: &[u8]) -> u64 {
-    let mut acc = [0u32; BLOCK / 4];
-    let mut hi = [0u32; BLOCK / 4];
+    let mut acc = [0u64; BLOCK / 8];
+    let mut hi = [0u64; BLOCK / 8];
     for block in blocks.chunks_exact(BLOCK) {
-        for ((a, h), w) in acc.iter_mut().zip(hi.iter_mut()).zip(block.chunks_exact(4)) {
-            let w = u32::from_ne_bytes([w[0], w[1], w[2], w[3]]);
-            *a = a.wrapping_add(w);
-            *h += w >> 16;
+        for (i, w) in block.chunks_exact(8).enumerate() {
+            let w = word(w);
+            acc[i] = acc[i].wrapping_add(w);
+            hi[i] += w >> 32;
         }
     }
-    let mut total = 0u64;
-    for (a, h) in acc.iter().zip(hi.iter()) {
-        let lo = a.wrapping_sub(h << 16);
-        total += u64::from(lo) + u64::from(*h);
+    let acc = acc.iter().fold(0u64, |s, &a| s.wrapping_add(a));
+    let hi: u64 = hi.iter().sum();
+    acc.wrapping_sub(hi << 32) + hi
+}
+
+/// Sums whole [`BLOCK`]s, at most [`FLUSH`] bytes of them, without a carry
+/// chain (see the comment above [`BULK_MIN`]): one flat reduction, which the
+/// loop vectoriser splits into AVX2 or AVX-512 lanes with contiguous loads.
+#[cfg(target_feature = "avx2")]
+#[inline]
+fn bulk_sum(blocks: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    let mut hi = 0u64;
+    for w in blocks.chunks_exact(8) {
+        let w = word(w);
+        acc = acc.wrapping_add(w);
+        hi += w >> 32;
     }
-    total
+    acc.wrapping_sub(hi << 32) + hi
 }
 
 /// Folds an unfolded sum to 16 bits with end-around carries. The result is
 /// 0 only for a zero input, so the sum of any data that is not all zero is
 /// in `1..=0xFFFF`, the same representation that incremental updates keep.
+///
+/// Adding a value to itself rotated by half its width leaves in the upper
+/// half the end-around-carry sum of the two halves (Linux's `csum_fold`):
+/// two short dependent steps instead of a chain of masks and shifts.
 #[inline]
-const fn fold(mut sum: u64) -> u16 {
-    sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
-    sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
-    sum = (sum & 0xFFFF) + (sum >> 16);
-    sum = (sum & 0xFFFF) + (sum >> 16);
-    sum = (sum & 0xFFFF) + (sum >> 16);
-    sum as u16
+const fn fold(sum: u64) -> u16 {
+    let s = (sum.wrapping_add(sum.rotate_right(32)) >> 32) as u32;
+    (s.wrapping_add(s.rotate_right(16)) >> 16) as u16
 }
 
 /// A one's-complement sum of 16-bit big-endian words, folded to 16 bits.
@@ -378,11 +520,13 @@ impl Delta {
     /// adding `new` at the same offset.
     #[inline]
     pub fn replace_bytes(offset: usize, old: &[u8], new: &[u8]) -> Delta {
-        Delta(
-            Sum::ZERO
-                .add_bytes_at(offset, new)
-                .sub_bytes_at(offset, old),
-        )
+        // `m' + ~m` in native byte order, folded once at the end, then one
+        // swap to big-endian (and one more at an odd offset, which the
+        // compiler merges). For the short constant-length runs of the
+        // setters this is a handful of register operations.
+        let not_old = u64::from(!fold(native_sum(old)));
+        let sum = fold(add_carry(native_sum(new), not_old));
+        Delta(Sum(u16::from_be(sum)).shifted(offset))
     }
 
     /// The same change seen from a region that starts `shift` bytes before
@@ -513,10 +657,16 @@ pub(crate) fn apply_at(
     delta: Delta,
     rule: Rule,
 ) -> Delta {
-    let old_csum = field::u16_at(buf, csum_at);
-    let new_csum = rule.apply(delta, old_csum);
-    field::set_u16(buf, csum_at, new_csum);
-    Delta::replace_u16(old_csum, new_csum).shifted(csum_at - region_start)
+    // RFC 1624's arithmetic gives the same bytes in either byte order (RFC
+    // 1071 section 2(B)), so patch the checksum as its bytes lie, read in
+    // native order, with the delta read the same way: on little-endian
+    // machines this saves three byte swaps per setter.
+    let old = [buf[csum_at], buf[csum_at + 1]];
+    let delta_ne = Delta(Sum(u16::from_ne_bytes(delta.0 .0.to_be_bytes())));
+    let new = rule.apply(delta_ne, u16::from_ne_bytes(old)).to_ne_bytes();
+    buf[csum_at..csum_at + 2].copy_from_slice(&new);
+    Delta::replace_u16(u16::from_be_bytes(old), u16::from_be_bytes(new))
+        .shifted(csum_at - region_start)
 }
 
 /// Writes `new` at `at` and returns the delta of the change as seen from a
@@ -597,6 +747,47 @@ mod tests {
         assert_eq!(Sum::of(&data).value(), 0xFFFF);
         let data: Vec<u8> = (0..(1usize << 22) + 7).map(|i| (i * 7 + 3) as u8).collect();
         assert_eq!(Sum::of(&data).value(), reference_sum(&data));
+    }
+
+    #[test]
+    fn beyond_128_kib() {
+        // IPv6 jumbograms and big TCP: 2^17 bytes and a little more, at odd
+        // and even lengths and an unaligned start.
+        let backing: Vec<u8> = (0..(1usize << 17) + 80)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+            .collect();
+        for len in [1 << 17, (1 << 17) + 1, (1 << 17) + 7, (1 << 17) + 63] {
+            for start in [0, 1, 3] {
+                let data = &backing[start..start + len];
+                assert_eq!(Sum::of(data).value(), reference_sum(data), "len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn all_ones_at_the_flush_and_bulk_boundaries() {
+        // All-0xFF words are the largest the accumulators can take; lengths
+        // on either side of every boundary of `native_sum`: the short path,
+        // whole blocks, one flush of the bulk loop, and several.
+        let data = std::vec![0xFFu8; 3 * FLUSH + 2 * BLOCK + 1];
+        let mut lens = std::vec![BULK_MIN - 1, BULK_MIN, BULK_MIN + 1, (1 << 17) + 1];
+        for base in [FLUSH, 2 * FLUSH, 3 * FLUSH] {
+            for d in [0, 1, 2, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK] {
+                lens.push(base + d);
+                lens.push(base - d - 1);
+            }
+        }
+        for len in lens {
+            // Whole words of 0xFFFF sum to 0xFFFF; an odd tail adds 0xFF00.
+            let expected = if len % 2 == 0 { 0xFFFF } else { 0xFF00 };
+            assert_eq!(Sum::of(&data[..len]).value(), expected, "len {len}");
+            assert_eq!(Sum::of(&data[1..=len]).value(), expected, "len {len}");
+        }
+        // And one long input that is not uniform, against the reference.
+        let mixed: Vec<u8> = (0..2 * FLUSH + 3)
+            .map(|i| if i % 3 == 0 { 0x7F } else { 0xFF })
+            .collect();
+        assert_eq!(Sum::of(&mixed).value(), reference_sum(&mixed));
     }
 
     #[test]
