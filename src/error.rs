@@ -133,8 +133,11 @@ pub enum Error {
         /// Bytes the buffer offers.
         available: usize,
     },
-    /// A walk went deeper than [`walk::MAX_LAYERS`](crate::walk::MAX_LAYERS)
-    /// layers, which only crafted input does.
+    /// A chain went deeper than this crate follows, which only crafted
+    /// input does: more than [`walk::MAX_LAYERS`](crate::walk::MAX_LAYERS)
+    /// layers in a walk, or more than
+    /// [`ipv6_ext::MAX_EXT_HEADERS`](crate::ipv6_ext::MAX_EXT_HEADERS)
+    /// IPv6 extension headers.
     TooDeep {
         /// The layer that would have been one too many.
         layer: Layer,
