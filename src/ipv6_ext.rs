@@ -756,6 +756,37 @@ impl<B: AsRef<[u8]>> Ipv6Routing<B> {
         &self.b()[route_at::DATA..self.header_len()]
     }
 
+    /// Where in the header the packet's final destination lies, when
+    /// segments are left and the routing type says where: the last address
+    /// of a type 0 (source route) or type 2 (Mobile IPv6) header, Segment
+    /// List\[0\] of a type 4 (segment routing, [RFC 8754]) header.
+    ///
+    /// [RFC 8754]: https://www.rfc-editor.org/rfc/rfc8754
+    pub(crate) fn final_destination_range(&self) -> Option<core::ops::Range<usize>> {
+        let len = self.header_len();
+        if self.segments_left() == 0 || len < 24 {
+            return None;
+        }
+        match self.routing_type() {
+            Ipv6RoutingType::SOURCE_ROUTE | Ipv6RoutingType::MOBILE_IPV6 => Some(len - 16..len),
+            Ipv6RoutingType::SEGMENT_ROUTING => Some(8..24),
+            _ => None,
+        }
+    }
+
+    /// The final destination of a packet whose routing header still has
+    /// segments left, which is what upper-layer checksums put in their
+    /// pseudo-header instead of the IPv6 destination ([RFC 8200 section
+    /// 8.1]); `None` when no segments are left (the destination field is
+    /// final) or the routing type does not say (see
+    /// [`Ipv6Routing::routing_type`]).
+    ///
+    /// [RFC 8200 section 8.1]: https://www.rfc-editor.org/rfc/rfc8200#section-8.1
+    pub fn final_destination(&self) -> Option<core::net::Ipv6Addr> {
+        self.final_destination_range()
+            .map(|r| core::net::Ipv6Addr::from(field::array16(self.b(), r.start)))
+    }
+
     /// The header octets.
     pub fn header(&self) -> &[u8] {
         &self.b()[..self.header_len()]
@@ -986,6 +1017,50 @@ mod tests {
         0x80, 0x00, 0xd3, 0xab, 0x00, 0x00, 0x00,
         0x00, // ICMPv6 echo request, checksum 0xd3ab, id 0, seq 0
     ];
+
+    #[test]
+    fn final_destination_by_routing_type() {
+        let a = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0xa);
+        let b = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0xb);
+        // Type 0 with two addresses, one segment left: the last address.
+        let mut rh0 = std::vec![6, 4, 0, 1, 0, 0, 0, 0];
+        rh0.extend_from_slice(&a.octets());
+        rh0.extend_from_slice(&b.octets());
+        assert_eq!(
+            Ipv6Routing::new(&rh0[..]).unwrap().final_destination(),
+            Some(b)
+        );
+        // No segment left: the destination field is final.
+        rh0[3] = 0;
+        assert_eq!(
+            Ipv6Routing::new(&rh0[..]).unwrap().final_destination(),
+            None
+        );
+        // Type 4 (SRH): Segment List[0], even with TLVs after the list.
+        let mut srh = rh0.clone();
+        srh[2] = 4;
+        srh[3] = 1;
+        srh[1] = 5;
+        srh.extend_from_slice(&[1, 6, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            Ipv6Routing::new(&srh[..]).unwrap().final_destination(),
+            Some(a)
+        );
+        // Type 2 (Mobile IPv6): the one home address.
+        let mut rh2 = std::vec![6, 2, 2, 1, 0, 0, 0, 0];
+        rh2.extend_from_slice(&b.octets());
+        assert_eq!(
+            Ipv6Routing::new(&rh2[..]).unwrap().final_destination(),
+            Some(b)
+        );
+        // Type 3 (RPL, compressed addresses): not known here.
+        rh0[2] = 3;
+        rh0[3] = 1;
+        assert_eq!(
+            Ipv6Routing::new(&rh0[..]).unwrap().final_destination(),
+            None
+        );
+    }
 
     #[test]
     fn echo_request_through_a_routing_header() {

@@ -230,11 +230,9 @@ impl<'a> Packet<'a> {
     /// The address bytes of the pseudo-header of the transport layer `i`:
     /// those of the nearest IP header before it. For IPv6 with a routing
     /// header that still has segments left, the pseudo-header holds the
-    /// final destination from the routing header (RFC 8200 section 8.1),
-    /// not the destination field: the last address of a type 0 routing
-    /// header, the first segment (Segment List[0]) of a type 4 segment
-    /// routing header (RFC 8754). For other routing types the final
-    /// destination is not known here, and only the source counts.
+    /// final destination from the routing header (RFC 8200 section 8.1,
+    /// [`Ipv6Routing::final_destination`]), not the destination field; for
+    /// routing types that do not say where it is, only the source counts.
     fn pseudo_range(&self, i: usize) -> [Range<usize>; 2] {
         let Some(ip) = self.layers.enclosing_ip(i) else {
             return NO_PSEUDO;
@@ -245,23 +243,19 @@ impl<'a> Packet<'a> {
         if l.kind == LayerKind::Ipv4 {
             return [l.start + 12..l.start + 20, 0..0];
         }
-        let routing = self.layers.iter().take(i).skip(ip + 1).find(|x| {
-            x.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Routing)
-                && Ipv6Routing::new(&self.buf[x.header_range()])
-                    .is_ok_and(|r| r.segments_left() > 0)
+        let routing = self.layers.iter().take(i).skip(ip + 1).find_map(|x| {
+            let rh = Ipv6Routing::new(self.buf.get(x.header_range())?).ok()?;
+            (x.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Routing) && rh.segments_left() > 0).then(
+                || {
+                    rh.final_destination_range()
+                        .map(|r| x.start + r.start..x.start + r.end)
+                },
+            )
         });
-        let Some(rh) = routing else {
-            return [l.start + 8..l.start + 40, 0..0];
-        };
-        let src = l.start + 8..l.start + 24;
-        let (start, end) = (rh.start, rh.start + rh.header_len);
-        // Routing type, then at least one address after the first 8 octets.
-        let final_dst = match self.buf[start + 2] {
-            0 if rh.header_len >= 24 => end - 16..end,
-            4 if rh.header_len >= 24 => start + 8..start + 24,
-            _ => 0..0,
-        };
-        [src, final_dst]
+        match routing {
+            None => [l.start + 8..l.start + 40, 0..0],
+            Some(final_dst) => [l.start + 8..l.start + 24, final_dst.unwrap_or(0..0)],
+        }
     }
 
     /// Writes `bytes` at offset `at` of the frame and fixes every checksum

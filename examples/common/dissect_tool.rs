@@ -494,29 +494,12 @@ fn pseudo_header(frame: &[u8], layers: &Layers, i: usize) -> Option<Sum> {
         if r.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Routing) {
             if let Ok(routing) = Ipv6Routing::new(&frame[r.header_range()]) {
                 if routing.segments_left() > 0 {
-                    dst = final_destination(&routing)?;
+                    dst = routing.final_destination()?;
                 }
             }
         }
     }
     Some(Sum::ipv6_pseudo_header(ip.src(), dst, proto, len))
-}
-
-/// The final destination a routing header with segments left names, which
-/// the pseudo-header carries instead of the destination field (RFC 8200
-/// section 8.1): the last address for types 0 and 2, Segment List[0] for
-/// segment routing (RFC 8754 section 2.1); `None` for other types (RPL's
-/// compressed addresses).
-fn final_destination(routing: &Ipv6Routing<&[u8]>) -> Option<Ipv6Addr> {
-    // `data()` is everything after the first 4 bytes; addresses start 4 later.
-    let addresses = routing.data().get(4..)?;
-    let pick = match routing.routing_type().0 {
-        0 | 2 => addresses.len().checked_sub(16).map(|at| at - at % 16)?,
-        4 => 0,
-        _ => return None,
-    };
-    let bytes: [u8; 16] = addresses.get(pick..pick + 16)?.try_into().ok()?;
-    Some(Ipv6Addr::from(bytes))
 }
 
 // ---------------------------------------------------------------- JSON
