@@ -72,7 +72,8 @@ pub fn internet_checksum(data: &[u8]) -> u16 {
 //
 // How the lanes are written down matters to LLVM's vectorisers, so there
 // are two spellings of the same arithmetic in `bulk_sum`, chosen at compile
-// time (both are exercised by the same tests):
+// time (the tests check whichever is compiled; `.ci/run` runs them again
+// with `-C target-cpu=native` to cover the other):
 // - baseline x86_64 (SSE2): eight explicit lanes over 64-byte blocks, which
 //   the SLP vectoriser maps onto four registers of sums and four of high
 //   halves, 64 bytes per loop iteration (the loop vectoriser only
@@ -83,8 +84,9 @@ pub fn internet_checksum(data: &[u8]) -> u16 {
 //   gather instructions, three to four times slower.
 //
 // Short inputs (IPv4 headers, the 1- to 16-byte runs of incremental
-// updates) skip the vector set-up and reduction: a scalar add-with-carry
-// chain taking 16 bytes per link (see `short_sum`), and a fold made of two
+// updates) skip the vector set-up and reduction: scalar code taking 16
+// bytes per step with one `add` carried from step to step, the last bytes
+// from one masked load (see `short_sum`), and a fold made of two
 // rotate-and-add steps (see `fold`).
 
 /// Inputs of at least this many bytes go through the bulk loop; below it the
