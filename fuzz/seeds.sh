@@ -4,22 +4,34 @@
 #   fuzz/corpus/ipv4/      IPv4 packets from their header on (after Ethernet and
 #                          any 802.1Q/802.1ad tags), plus a trailing 0 byte: the
 #                          ipv4 target's "script length", so the packet is intact.
+#   fuzz/corpus/walk/      Ethernet frames, whole.
+#   fuzz/corpus/etherparse/  Ethernet frames, whole.
+#   fuzz/corpus/views/     Ethernet frames, whole, and the IPv4/IPv6 packet after
+#                          the Ethernet header and any tags (the views read any
+#                          bytes from their first one; these start them deeper).
+#   fuzz/corpus/rewrite/   Ethernet frames plus a trailing 0 byte: the rewrite
+#                          target's "script length", so the frame is intact.
 # The corpus directories are gitignored: seeds made from third-party captures
 # are not committed.
 #
-# Usage: fuzz/seeds.sh [capture.pcap ...]   (default: /work/shared/corpus/tcpdump/*.pcap)
+# Usage: fuzz/seeds.sh [capture.pcap ...]
+#   (default: ../shared/corpus/tcpdump/*.pcap next to the crate, and the
+#   crate's examples/data/sample.pcap)
 # Classic pcap only (either byte order, µs or ns timestamps); pcapng files are skipped.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ "$#" -eq 0 ]; then
-    set -- /work/shared/corpus/tcpdump/*.pcap
+    set -- "$here"/../../shared/corpus/tcpdump/*.pcap "$here/../examples/data/sample.pcap"
 fi
-mkdir -p "$here/corpus/checksum" "$here/corpus/ipv4"
+for t in checksum ipv4 views walk rewrite etherparse; do
+    mkdir -p "$here/corpus/$t"
+done
 python3 - "$here/corpus" "$@" <<'PY'
 import hashlib, os, struct, sys
 
 out, files = sys.argv[1], sys.argv[2:]
-counts = {"checksum": 0, "ipv4": 0}
+targets = ["checksum", "ipv4", "views", "walk", "rewrite", "etherparse"]
+counts = {t: 0 for t in targets}
 
 def write(target, data):
     name = hashlib.sha1(data).hexdigest()
@@ -30,6 +42,9 @@ def write(target, data):
         counts[target] += 1
 
 for path in files:
+    if not os.path.exists(path):
+        print(f"skipping {path}: no such file", file=sys.stderr)
+        continue
     with open(path, "rb") as f:
         blob = f.read()
     if len(blob) < 24:
@@ -53,6 +68,10 @@ for path in files:
         write("checksum", frame)
         if linktype != 1:  # Ethernet
             continue
+        write("walk", frame)
+        write("etherparse", frame)
+        write("views", frame)
+        write("rewrite", frame + b"\x00")
         at, ethertype = 12, None
         while at + 2 <= len(frame):
             ethertype = struct.unpack(">H", frame[at:at + 2])[0]
@@ -60,8 +79,10 @@ for path in files:
                 at += 4
                 continue
             break
+        if ethertype in (0x0800, 0x86DD) and at + 2 < len(frame):
+            write("views", frame[at + 2:])
         if ethertype == 0x0800 and at + 2 < len(frame):
             write("ipv4", frame[at + 2:] + b"\x00")
 
-print(f"new seeds: checksum {counts['checksum']}, ipv4 {counts['ipv4']}")
+print("new seeds: " + ", ".join(f"{t} {counts[t]}" for t in targets))
 PY
