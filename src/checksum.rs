@@ -557,6 +557,11 @@ impl Delta {
     /// a version, protocol or pseudo-header in it): sums of such data are
     /// kept in `1..=0xFFFF`, so a checksum of 0xFFFF never appears (RFC 1624
     /// section 3 explains why the older RFC 1141 form got this wrong).
+    /// An ICMPv4 message has none of these and can be all zero; its right
+    /// checksum is then 0xFFFF where this gives 0x0000. The ICMPv4 view's
+    /// setters and [`Packet`](crate::packet::Packet) check the data in that
+    /// case; a caller applying a delta to an ICMPv4 checksum itself should
+    /// too.
     #[inline]
     #[must_use]
     pub const fn apply(self, checksum: u16) -> u16 {
@@ -610,18 +615,46 @@ impl AddAssign for Delta {
 /// How a stored checksum treats the value 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rule {
-    /// IPv4 header, TCP, ICMP, GRE: 0 is an ordinary value.
+    /// IPv4 header, TCP, ICMPv6, GRE: 0 is an ordinary value.
     Plain,
     /// UDP: 0 means "no checksum" and stays 0; a computed 0 is stored as 0xFFFF.
     Udp,
+    /// ICMPv4: as `Plain`, but nothing in the coverage is fixed (no version,
+    /// no protocol, no pseudo-header), so the message can be all zero (an
+    /// echo reply with identifier, sequence number and data all 0). Its
+    /// checksum is then 0xFFFF, the complement of a sum of +0, where
+    /// RFC 1624 eqn. 3, which cannot tell +0 from the -0 of data summing
+    /// to 0xFFFF, gives 0x0000; [`settle`](Self::settle) looks at the data
+    /// in that one case.
+    Icmpv4,
 }
 
 impl Rule {
     #[inline]
     pub(crate) const fn apply(self, delta: Delta, checksum: u16) -> u16 {
         match self {
-            Rule::Plain => delta.apply(checksum),
+            Rule::Plain | Rule::Icmpv4 => delta.apply(checksum),
             Rule::Udp => delta.apply_udp(checksum),
+        }
+    }
+
+    /// The checksum `apply` gave, settled against the covered data
+    /// `region` (whose checksum field at `csum_at` may still hold the old
+    /// value): under [`Rule::Icmpv4`], a 0 over data that is all zero
+    /// becomes 0xFFFF. The data is only read when the checksum is 0, and
+    /// only up to its first non-zero byte.
+    #[inline]
+    pub(crate) fn settle(self, checksum: u16, region: &[u8], csum_at: usize) -> u16 {
+        let all_zero = || {
+            region
+                .iter()
+                .enumerate()
+                .all(|(i, &b)| b == 0 || i == csum_at || i == csum_at + 1)
+        };
+        if self == Rule::Icmpv4 && checksum == 0 && all_zero() {
+            0xFFFF
+        } else {
+            checksum
         }
     }
 }
@@ -630,6 +663,8 @@ impl Rule {
 /// `at` in `buf`, where the checksum stored at `csum_at` covers a region
 /// starting at `region_start`, and patches that checksum with the delta of
 /// the change. The parity of `at - region_start` is taken care of here.
+/// Under [`Rule::Icmpv4`] the region must run to the end of `buf` (it is
+/// read to settle a checksum of 0; see [`Rule::settle`]).
 ///
 /// Returns the delta of every byte the call changed (the field and the
 /// checksum), as seen from `region_start`, so callers can carry the change
@@ -649,8 +684,9 @@ pub(crate) fn write_patched(
 
 /// Applies `delta` (a change of the covered data made elsewhere: a
 /// pseudo-header address, payload bytes, ...) to the checksum stored at
-/// `csum_at` with `rule`. Returns the delta of the checksum field's own
-/// change, as seen from `region_start`.
+/// `csum_at` with `rule` (under [`Rule::Icmpv4`], over a region running
+/// from `region_start` to the end of `buf`). Returns the delta of the
+/// checksum field's own change, as seen from `region_start`.
 #[inline]
 pub(crate) fn apply_at(
     buf: &mut [u8],
@@ -665,7 +701,11 @@ pub(crate) fn apply_at(
     // machines this saves three byte swaps per setter.
     let old = [buf[csum_at], buf[csum_at + 1]];
     let delta_ne = Delta(Sum(u16::from_ne_bytes(delta.0 .0.to_be_bytes())));
-    let new = rule.apply(delta_ne, u16::from_ne_bytes(old)).to_ne_bytes();
+    let new = rule.apply(delta_ne, u16::from_ne_bytes(old));
+    // 0 and 0xFFFF read the same in either byte order.
+    let new = rule
+        .settle(new, &buf[region_start..], csum_at - region_start)
+        .to_ne_bytes();
     buf[csum_at..csum_at + 2].copy_from_slice(&new);
     Delta::replace_u16(u16::from_be_bytes(old), u16::from_be_bytes(new))
         .shifted(csum_at - region_start)
@@ -820,6 +860,33 @@ mod tests {
         with[2..].copy_from_slice(&c.to_be_bytes());
         assert_eq!(internet_checksum(&with), 0);
         let _ = data;
+    }
+
+    #[test]
+    fn icmpv4_rule_settles_all_zero_data() {
+        // Type 0 code 0 (echo reply), checksum at 2, then identifier 0,
+        // sequence 1: checksum 0xFFFE. Sequence 1 -> 0 makes the message
+        // all zero, whose checksum from scratch is 0xFFFF.
+        let mut msg = [0, 0, 0xFF, 0xFE, 0, 0, 0, 1];
+        assert_eq!(internet_checksum(&msg), 0);
+        let mut plain = msg;
+        write_patched(&mut plain, 0, 7, &[0], 2, Rule::Plain);
+        assert_eq!(plain[2..4], [0x00, 0x00], "eqn. 3 alone gives +0");
+        write_patched(&mut msg, 0, 7, &[0], 2, Rule::Icmpv4);
+        assert_eq!(msg[2..4], [0xFF, 0xFF]);
+        assert_eq!(internet_checksum(&msg), 0);
+        // Data summing to 0xFFFF is not all zero: 0x0000 is right and stays.
+        let mut msg = [0, 0, 0xFF, 0xFE, 0, 0, 0, 1];
+        write_patched(&mut msg, 0, 6, &[0xFF, 0xFF], 2, Rule::Icmpv4);
+        assert_eq!(msg[2..4], [0x00, 0x00]);
+        assert_eq!(internet_checksum(&msg), 0);
+        // `settle` itself: only a 0 over all-zero data (the old checksum
+        // bytes at `csum_at` ignored) changes, and only under the ICMPv4 rule.
+        assert_eq!(Rule::Icmpv4.settle(0, &[0, 0, 0xAB, 0xCD, 0], 2), 0xFFFF);
+        assert_eq!(Rule::Icmpv4.settle(0, &[0, 0, 0xAB, 0xCD, 1], 2), 0);
+        assert_eq!(Rule::Icmpv4.settle(7, &[0; 4], 2), 7);
+        assert_eq!(Rule::Plain.settle(0, &[0; 4], 2), 0);
+        assert_eq!(Rule::Udp.settle(0, &[0; 4], 2), 0);
     }
 
     #[test]

@@ -279,7 +279,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv4<B> {
     /// checksum-keeping setter goes through here.
     #[inline]
     fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain)
+        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Icmpv4)
     }
 
     /// Sets the message type; the checksum follows.
@@ -327,7 +327,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv4<B> {
     /// datagram, seen from the start of the ICMP message) to the stored
     /// checksum.
     pub fn apply_delta(&mut self, delta: Delta) {
-        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Plain);
+        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Icmpv4);
     }
 
     /// Computes the checksum over the whole message from scratch and stores it.

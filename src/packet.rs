@@ -198,7 +198,13 @@ impl<'a> Packet<'a> {
                 }),
                 LayerKind::Icmpv4 => Some(Covered {
                     at: l.start + crate::icmpv4::field_at::CHECKSUM,
-                    rule: Rule::Plain,
+                    // Whether the message can be all zero is only known
+                    // when all of it is here.
+                    rule: if self.whole_datagram(i) {
+                        Rule::Icmpv4
+                    } else {
+                        Rule::Plain
+                    },
                     region: l.range(),
                     pseudo: NO_PSEUDO,
                     layer: ErrorLayer::Icmpv4,
@@ -225,6 +231,24 @@ impl<'a> Packet<'a> {
                 self.count += 1;
             }
         }
+    }
+
+    /// Whether the IP datagram that layer `i` is in lies whole in the
+    /// buffer: not cut short by the capture, and not a fragment (IPv4 MF
+    /// set, or an IPv6 fragment header with M set; later fragments are not
+    /// walked past their IP header).
+    fn whole_datagram(&self, i: usize) -> bool {
+        let Some(ip) = self.layers.enclosing_ip(i) else {
+            return true;
+        };
+        let flag = |at: usize, mask: u8| self.buf.get(at).is_some_and(|b| b & mask != 0);
+        let mut cut = false;
+        for (k, l) in self.layers.iter().enumerate().take(i).skip(ip) {
+            cut |= l.truncated
+                || (k == ip && l.kind == LayerKind::Ipv4 && flag(l.start + 6, 0x20))
+                || (l.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment) && flag(l.start + 3, 0x01));
+        }
+        !cut
     }
 
     /// The address bytes of the pseudo-header of the transport layer `i`:
@@ -301,6 +325,9 @@ impl<'a> Packet<'a> {
             let s = &self.sums[k];
             let old = field::u16_at(self.buf, s.at);
             let new = s.rule.apply(pending[k], old);
+            let new = s
+                .rule
+                .settle(new, &self.buf[s.region.clone()], s.at - s.region.start);
             if new == old {
                 continue;
             }
