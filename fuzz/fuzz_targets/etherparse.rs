@@ -30,11 +30,10 @@
 use libfuzzer_sys::fuzz_target;
 
 use etherparse::{
-    Ethernet2HeaderSlice, Icmpv4Slice, Icmpv6Slice, IpAuthHeaderSlice, Ipv4HeaderSlice,
-    Ipv4Slice, Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice, LinkExtSlice,
-    LinkSlice, MacsecHeaderSlice, NetSlice, SingleVlanHeaderSlice, SlicedPacket,
-    TcpHeaderSlice, TcpOptionElement, TcpOptionsIterator, TransportSlice, UdpHeaderSlice,
-    UdpSlice,
+    Ethernet2HeaderSlice, Icmpv4Slice, Icmpv6Slice, IpAuthHeaderSlice, Ipv4HeaderSlice, Ipv4Slice,
+    Ipv6FragmentHeaderSlice, Ipv6HeaderSlice, Ipv6RawExtHeaderSlice, LinkExtSlice, LinkSlice,
+    MacsecHeaderSlice, NetSlice, SingleVlanHeaderSlice, SlicedPacket, TcpHeaderSlice,
+    TcpOptionElement, TcpOptionsIterator, TransportSlice, UdpHeaderSlice, UdpSlice,
 };
 use wireview::walk::{Layer, LayerKind, Layers};
 use wireview::{
@@ -61,7 +60,10 @@ fn eq_ipv4(w: &Ipv4<&[u8]>, e: &Ipv4HeaderSlice<'_>) {
     assert_eq!((w.version(), w.ihl()), (e.version(), e.ihl()));
     assert_eq!(w.header(), e.slice());
     let h = e.to_header();
-    assert_eq!((w.dscp().value(), w.ecn().value()), (h.dscp.value(), h.ecn.value()));
+    assert_eq!(
+        (w.dscp().value(), w.ecn().value()),
+        (h.dscp.value(), h.ecn.value())
+    );
     assert_eq!(w.total_len(), h.total_len);
     assert_eq!(w.identification(), h.identification);
     assert_eq!(w.dont_fragment(), h.dont_fragment);
@@ -70,7 +72,10 @@ fn eq_ipv4(w: &Ipv4<&[u8]>, e: &Ipv4HeaderSlice<'_>) {
     assert_eq!(w.is_fragment(), e.is_fragmenting_payload());
     assert_eq!((w.ttl(), w.protocol().0), (h.time_to_live, h.protocol.0));
     assert_eq!(w.checksum(), h.header_checksum);
-    assert_eq!((w.src().octets(), w.dst().octets()), (h.source, h.destination));
+    assert_eq!(
+        (w.src().octets(), w.dst().octets()),
+        (h.source, h.destination)
+    );
     assert_eq!(w.options(), h.options.as_slice());
 }
 
@@ -79,22 +84,34 @@ fn eq_ipv6(w: &Ipv6<&[u8]>, e: &Ipv6HeaderSlice<'_>) {
     assert_eq!(w.header(), e.slice());
     let h = e.to_header();
     assert_eq!(w.traffic_class(), h.traffic_class);
-    assert_eq!((w.dscp().value(), w.ecn().value()), (e.dscp().value(), e.ecn().value()));
+    assert_eq!(
+        (w.dscp().value(), w.ecn().value()),
+        (e.dscp().value(), e.ecn().value())
+    );
     assert_eq!(w.flow_label(), h.flow_label.value());
     assert_eq!(w.payload_len(), h.payload_length);
     assert_eq!(w.next_header().0, h.next_header.0);
     assert_eq!(w.hop_limit(), h.hop_limit);
-    assert_eq!((w.src().octets(), w.dst().octets()), (h.source, h.destination));
+    assert_eq!(
+        (w.src().octets(), w.dst().octets()),
+        (h.source, h.destination)
+    );
 }
 
 fn eq_udp(w: &Udp<&[u8]>, e: &etherparse::UdpHeader) {
-    assert_eq!((w.src_port(), w.dst_port()), (e.source_port, e.destination_port));
+    assert_eq!(
+        (w.src_port(), w.dst_port()),
+        (e.source_port, e.destination_port)
+    );
     assert_eq!((w.length(), w.checksum()), (e.length, e.checksum));
 }
 
 fn eq_tcp(w: &Tcp<&[u8]>, e: &etherparse::TcpHeader, header: &[u8]) {
     assert_eq!(w.header(), header);
-    assert_eq!((w.src_port(), w.dst_port()), (e.source_port, e.destination_port));
+    assert_eq!(
+        (w.src_port(), w.dst_port()),
+        (e.source_port, e.destination_port)
+    );
     assert_eq!(w.seq_number(), e.sequence_number);
     assert_eq!(w.ack_number(), e.acknowledgment_number);
     assert_eq!(usize::from(w.data_offset()), header.len() / 4);
@@ -148,11 +165,7 @@ fn eq_tcp(w: &Tcp<&[u8]>, e: &etherparse::TcpHeader, header: &[u8]) {
 /// ICMPv4 and ICMPv6 share the layout etherparse exposes.
 /// `extent`: whether both read the message over the same bytes, so that
 /// the payloads must agree too.
-fn eq_icmp(
-    ours: (u8, u8, u16, u32, &[u8]),
-    e: (u8, u8, u16, [u8; 4], &[u8], usize),
-    extent: bool,
-) {
+fn eq_icmp(ours: (u8, u8, u16, u32, &[u8]), e: (u8, u8, u16, [u8; 4], &[u8], usize), extent: bool) {
     let (ty, code, sum, rest, payload) = ours;
     assert_eq!((ty, code, sum), (e.0, e.1, e.2));
     assert_eq!(rest.to_be_bytes(), e.3);
@@ -165,16 +178,42 @@ fn eq_icmp(
 
 fn eq_icmpv4(w: &Icmpv4<&[u8]>, e: &Icmpv4Slice<'_>, extent: bool) {
     eq_icmp(
-        (w.msg_type().0, w.code(), w.checksum(), w.rest_of_header(), w.payload()),
-        (e.type_u8(), e.code_u8(), e.checksum(), e.bytes5to8(), e.payload(), e.header_len()),
+        (
+            w.msg_type().0,
+            w.code(),
+            w.checksum(),
+            w.rest_of_header(),
+            w.payload(),
+        ),
+        (
+            e.type_u8(),
+            e.code_u8(),
+            e.checksum(),
+            e.bytes5to8(),
+            e.payload(),
+            e.header_len(),
+        ),
         extent,
     );
 }
 
 fn eq_icmpv6(w: &Icmpv6<&[u8]>, e: &Icmpv6Slice<'_>, extent: bool) {
     eq_icmp(
-        (w.msg_type().0, w.code(), w.checksum(), w.rest_of_header(), w.payload()),
-        (e.type_u8(), e.code_u8(), e.checksum(), e.bytes5to8(), e.payload(), e.header_len()),
+        (
+            w.msg_type().0,
+            w.code(),
+            w.checksum(),
+            w.rest_of_header(),
+            w.payload(),
+        ),
+        (
+            e.type_u8(),
+            e.code_u8(),
+            e.checksum(),
+            e.bytes5to8(),
+            e.payload(),
+            e.header_len(),
+        ),
         extent,
     );
 }
@@ -195,7 +234,10 @@ fn eq_macsec(w: &Macsec<&[u8]>, e: &MacsecHeaderSlice<'_>) {
     assert_eq!(w.short_len(), e.short_len().value());
     assert_eq!(w.pn(), e.packet_nr());
     assert_eq!(w.sci().map(|s| s.0), e.sci());
-    assert_eq!(w.inner_ethertype().map(|t| t.0), e.next_ether_type().map(|t| t.0));
+    assert_eq!(
+        w.inner_ethertype().map(|t| t.0),
+        e.next_ether_type().map(|t| t.0)
+    );
     // etherparse counts the inner EtherType into its header.
     let inner = if w.inner_ethertype().is_some() { 2 } else { 0 };
     assert_eq!(w.header_len() + inner, e.header_len());
@@ -207,7 +249,10 @@ fn layer_by_layer(frame: &[u8], l: &Layer) {
     let at = &frame[l.start..];
     let region = &frame[l.range()];
     let refused = |what: &str| -> ! {
-        panic!("etherparse refuses the {what} wireview's walk read at {}: {l:?}", l.start)
+        panic!(
+            "etherparse refuses the {what} wireview's walk read at {}: {l:?}",
+            l.start
+        )
     };
     match l.kind {
         LayerKind::Ethernet => {
@@ -225,11 +270,23 @@ fn layer_by_layer(frame: &[u8], l: &Layer) {
             // the types; compared when it accepts.
             let w = Arp::new(region).unwrap();
             if let Ok(e) = etherparse::ArpPacketSlice::from_slice(region) {
-                assert_eq!((w.htype(), w.ptype().0), (e.hw_addr_type().0, e.proto_addr_type().0));
-                assert_eq!((w.hlen(), w.plen()), (e.hw_addr_size(), e.proto_addr_size()));
+                assert_eq!(
+                    (w.htype(), w.ptype().0),
+                    (e.hw_addr_type().0, e.proto_addr_type().0)
+                );
+                assert_eq!(
+                    (w.hlen(), w.plen()),
+                    (e.hw_addr_size(), e.proto_addr_size())
+                );
                 assert_eq!(w.oper().0, e.operation().0);
-                assert_eq!((w.sha(), w.spa()), (e.sender_hw_addr(), e.sender_protocol_addr()));
-                assert_eq!((w.tha(), w.tpa()), (e.target_hw_addr(), e.target_protocol_addr()));
+                assert_eq!(
+                    (w.sha(), w.spa()),
+                    (e.sender_hw_addr(), e.sender_protocol_addr())
+                );
+                assert_eq!(
+                    (w.tha(), w.tpa()),
+                    (e.target_hw_addr(), e.target_protocol_addr())
+                );
             }
         }
         LayerKind::Ipv4 => {
@@ -317,7 +374,10 @@ fn layer_by_layer(frame: &[u8], l: &Layer) {
 }
 
 fn ipv6_ext(kind: Ipv6ExtKind, region: &[u8]) {
-    let ext = ExtHeaders::new(kind.protocol(), region).next().unwrap().unwrap();
+    let ext = ExtHeaders::new(kind.protocol(), region)
+        .next()
+        .unwrap()
+        .unwrap();
     let refused = || -> ! { panic!("etherparse refuses the {kind:?} header wireview read") };
     match kind {
         Ipv6ExtKind::HopByHop | Ipv6ExtKind::Routing | Ipv6ExtKind::Destination => {
@@ -326,7 +386,10 @@ fn ipv6_ext(kind: Ipv6ExtKind, region: &[u8]) {
             assert_eq!(ext.data, e.slice());
             if kind == Ipv6ExtKind::Routing {
                 let w = Ipv6Routing::new(region).unwrap();
-                assert_eq!((w.routing_type().0, w.segments_left()), (e.payload()[0], e.payload()[1]));
+                assert_eq!(
+                    (w.routing_type().0, w.segments_left()),
+                    (e.payload()[0], e.payload()[1])
+                );
             }
         }
         Ipv6ExtKind::Fragment => {
@@ -344,7 +407,10 @@ fn ipv6_ext(kind: Ipv6ExtKind, region: &[u8]) {
             let e = IpAuthHeaderSlice::from_slice(region).unwrap_or_else(|_| refused());
             assert_eq!(w.header(), e.slice());
             assert_eq!(w.next_header().0, e.next_header().0);
-            assert_eq!((w.spi(), w.sequence_number()), (e.spi(), e.sequence_number()));
+            assert_eq!(
+                (w.spi(), w.sequence_number()),
+                (e.spi(), e.sequence_number())
+            );
             assert_eq!(w.icv(), e.raw_icv());
         }
     }
@@ -433,7 +499,9 @@ fn whole_packet(frame: &[u8], layers: &Layers, p: &SlicedPacket<'_>) {
             if let Some(l) = expect(LayerKind::Ipv6, at, excused) {
                 eq_ipv6(&Ipv6::new_truncated(&frame[l.range()]).unwrap(), &h);
             }
-            if h.payload_length() == 0 && h.next_header() != etherparse::IpNumber::IPV6_HEADER_HOP_BY_HOP {
+            if h.payload_length() == 0
+                && h.next_header() != etherparse::IpNumber::IPV6_HEADER_HOP_BY_HOP
+            {
                 // Known difference: a payload length of 0 without a
                 // hop-by-hop header (so no jumbo payload option) is an empty
                 // payload for wireview; etherparse takes the rest of the

@@ -181,7 +181,10 @@ fuzz_target!(|data: &[u8]| {
 
         if let Err(e) = result {
             let _ = e.to_string();
-            assert!(before == after, "{op:?} failed with {e} but changed the frame");
+            assert!(
+                before == after,
+                "{op:?} failed with {e} but changed the frame"
+            );
             continue;
         }
         // Only the field and checksum fields may have changed.
@@ -211,13 +214,16 @@ fuzz_target!(|data: &[u8]| {
                     );
                 }
                 if b.absent {
-                    assert_eq!(a.stored, 0, "{op:?}: UDP checksum 0 (none) became {}", a.stored);
+                    assert_eq!(
+                        a.stored, 0,
+                        "{op:?}: UDP checksum 0 (none) became {}",
+                        a.stored
+                    );
                 }
             }
         } else {
             // The structure changed (a new port started or ended a VXLAN
             // layer): walk again, as the docs of `Packet::write` ask.
-            drop(pkt);
             pkt = Packet::from_ethernet(&mut buf);
             walked = now;
         }

@@ -89,7 +89,11 @@ fn ipv4(b: &[u8]) {
     assert!(!checked || !v.is_truncated());
     black_box((v.version(), v.tos(), v.tos_flags(), v.dscp(), v.ecn()));
     black_box((v.identification(), v.reserved_flag(), v.dont_fragment()));
-    black_box((v.more_fragments(), v.fragment_offset_bytes(), v.is_fragment()));
+    black_box((
+        v.more_fragments(),
+        v.fragment_offset_bytes(),
+        v.is_fragment(),
+    ));
     black_box((v.ttl(), v.protocol(), v.checksum(), v.src(), v.dst()));
     assert_eq!(v.header_len(), usize::from(v.ihl()) * 4);
     assert_eq!(v.options().len(), v.header_len() - 20);
@@ -116,7 +120,13 @@ fn ipv6(b: &[u8]) {
     };
     assert_eq!(checked, !v.is_truncated());
     black_box((v.version(), v.traffic_class(), v.dscp(), v.ecn()));
-    black_box((v.flow_label(), v.next_header(), v.hop_limit(), v.src(), v.dst()));
+    black_box((
+        v.flow_label(),
+        v.next_header(),
+        v.hop_limit(),
+        v.src(),
+        v.dst(),
+    ));
     black_box(v.pseudo_header_sum(v.next_header(), u32::from(v.payload_len())));
     layout(b, v.header(), v.payload());
     assert_eq!(v.header_len(), 40);
@@ -269,7 +279,12 @@ fn icmpv4(b: &[u8]) {
     let Ok(v) = Icmpv4::new(b).map_err(seen) else {
         return;
     };
-    black_box((v.msg_type(), v.msg_type().to_string(), v.code(), v.checksum()));
+    black_box((
+        v.msg_type(),
+        v.msg_type().to_string(),
+        v.code(),
+        v.checksum(),
+    ));
     black_box((v.rest_of_header(), v.identifier(), v.sequence()));
     black_box((v.next_hop_mtu(), v.pointer(), v.gateway(), v.is_echo()));
     layout(b, v.header(), v.payload());
@@ -284,7 +299,12 @@ fn icmpv6(b: &[u8], a6: (Ipv6Addr, Ipv6Addr)) {
     let Ok(v) = Icmpv6::new(b).map_err(seen) else {
         return;
     };
-    black_box((v.msg_type(), v.msg_type().to_string(), v.code(), v.checksum()));
+    black_box((
+        v.msg_type(),
+        v.msg_type().to_string(),
+        v.code(),
+        v.checksum(),
+    ));
     black_box((v.rest_of_header(), v.identifier(), v.sequence()));
     black_box((v.mtu(), v.pointer(), v.is_echo()));
     layout(b, v.header(), v.payload());
@@ -333,8 +353,18 @@ fn macsec(b: &[u8], icv_len: usize) {
     let Ok(v) = Macsec::new_with_icv_len(b, icv_len).map_err(seen) else {
         return;
     };
-    black_box((v.tci_an(), v.tci(), v.end_station(), v.single_copy_broadcast()));
-    black_box((v.encryption(), v.changed_text(), v.an().value(), v.sl_reserved()));
+    black_box((
+        v.tci_an(),
+        v.tci(),
+        v.end_station(),
+        v.single_copy_broadcast(),
+    ));
+    black_box((
+        v.encryption(),
+        v.changed_text(),
+        v.an().value(),
+        v.sl_reserved(),
+    ));
     black_box(v.pn());
     assert_eq!(v.version(), 0);
     assert_eq!(v.sci().is_some(), v.sci_present());

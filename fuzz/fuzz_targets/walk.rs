@@ -28,7 +28,7 @@ use wireview::{
 fn check(buf: &[u8], layers: &Layers) {
     assert!(layers.len() <= MAX_LAYERS);
     assert_eq!(layers.iter().count(), layers.len());
-    assert_eq!(layers.is_empty(), layers.len() == 0);
+    assert_eq!(layers.is_empty(), layers.iter().next().is_none());
     assert_eq!(layers.last(), layers.get(layers.len().wrapping_sub(1)));
     if let Some(e) = layers.error() {
         let _ = e.to_string();
