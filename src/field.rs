@@ -74,3 +74,29 @@ pub(crate) fn need(layer: Layer, buf: &[u8], needed: usize) -> Result<(), Error>
         Ok(())
     }
 }
+
+/// The header length of a builder's header with `options` after its fixed
+/// `fixed_len` octets (IPv4, TCP: both have 60-octet maximums and options
+/// in whole 32-bit words), checked against the rules and against `buf`.
+pub(crate) fn header_with_options(
+    layer: Layer,
+    buf: &[u8],
+    fixed_len: usize,
+    options: &[u8],
+) -> Result<usize, Error> {
+    let header_len = fixed_len + options.len();
+    if options.len() % 4 != 0 || header_len > 60 {
+        return Err(Error::BadHeaderLength {
+            layer,
+            found: header_len,
+        });
+    }
+    if buf.len() < header_len {
+        return Err(Error::NoRoom {
+            layer,
+            needed: header_len,
+            available: buf.len(),
+        });
+    }
+    Ok(header_len)
+}

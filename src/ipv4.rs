@@ -705,20 +705,7 @@ impl Ipv4Header {
     /// As [`emit`](Self::emit), and [`Error::BadHeaderLength`] for options
     /// of a bad length.
     pub fn emit_with_options(&self, buf: &mut [u8], options: &[u8]) -> Result<usize, Error> {
-        let header_len = HEADER_LEN + options.len();
-        if options.len() % 4 != 0 || header_len > MAX_HEADER_LEN {
-            return Err(Error::BadHeaderLength {
-                layer: Layer::Ipv4,
-                found: header_len,
-            });
-        }
-        if buf.len() < header_len {
-            return Err(Error::NoRoom {
-                layer: Layer::Ipv4,
-                needed: header_len,
-                available: buf.len(),
-            });
-        }
+        let header_len = field::header_with_options(Layer::Ipv4, buf, HEADER_LEN, options)?;
         let total = header_len + usize::from(self.payload_len);
         let Ok(total) = u16::try_from(total) else {
             return Err(Error::BadLength {

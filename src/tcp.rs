@@ -688,20 +688,7 @@ impl TcpHeader {
     /// As [`emit`](Self::emit), and [`Error::BadHeaderLength`] for options
     /// of a bad length.
     pub fn emit_with_options(&self, buf: &mut [u8], options: &[u8]) -> Result<usize, Error> {
-        let header_len = HEADER_LEN + options.len();
-        if options.len() % 4 != 0 || header_len > MAX_HEADER_LEN {
-            return Err(Error::BadHeaderLength {
-                layer: Layer::Tcp,
-                found: header_len,
-            });
-        }
-        if buf.len() < header_len {
-            return Err(Error::NoRoom {
-                layer: Layer::Tcp,
-                needed: header_len,
-                available: buf.len(),
-            });
-        }
+        let header_len = field::header_with_options(Layer::Tcp, buf, HEADER_LEN, options)?;
         let b = &mut buf[..header_len];
         field::set_u16(b, f::SRC_PORT, self.src_port);
         field::set_u16(b, f::DST_PORT, self.dst_port);
