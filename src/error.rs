@@ -37,6 +37,22 @@ pub enum Layer {
     Gre,
     /// MACsec SecTAG.
     Macsec,
+    /// Geneve header (RFC 8926).
+    Geneve,
+    /// An MPLS label stack entry (RFC 3032).
+    Mpls,
+    /// GTP-U header (3GPP TS 29.281).
+    Gtpu,
+    /// PPPoE header (RFC 2516).
+    Pppoe,
+    /// Linux cooked capture header (LINKTYPE_LINUX_SLL / LINUX_SLL2).
+    Sll,
+    /// BSD loopback capture header (LINKTYPE_NULL).
+    Loopback,
+    /// The packet as a whole, not one of its headers: a layer index or a
+    /// byte range given to [`Packet`](crate::packet::Packet) or
+    /// [`Layers`](crate::walk::Layers).
+    Packet,
 }
 
 impl Layer {
@@ -56,6 +72,13 @@ impl Layer {
             Layer::Vxlan => "vxlan",
             Layer::Gre => "gre",
             Layer::Macsec => "macsec",
+            Layer::Geneve => "geneve",
+            Layer::Mpls => "mpls",
+            Layer::Gtpu => "gtpu",
+            Layer::Pppoe => "pppoe",
+            Layer::Sll => "sll",
+            Layer::Loopback => "loopback",
+            Layer::Packet => "packet",
         }
     }
 }
@@ -142,6 +165,27 @@ pub enum Error {
         /// The layer that would have been one too many.
         layer: Layer,
     },
+    /// A layer index names no layer of the walk, or a layer of another kind
+    /// than the operation needs (reported at [`Layer::Packet`]).
+    NoSuchLayer {
+        /// The index given.
+        index: usize,
+        /// What the operation needs there, e.g. `"an IPv4 header"`.
+        expected: &'static str,
+        /// The kind of the layer at `index`, by name (`"udp"`, `"payload"`),
+        /// or `None` when the walk found fewer layers.
+        found: Option<&'static str>,
+    },
+    /// A byte range given to an operation lies outside the buffer
+    /// (reported at [`Layer::Packet`]).
+    OutOfRange {
+        /// First byte of the range.
+        start: usize,
+        /// One past its last byte.
+        end: usize,
+        /// The buffer's length.
+        len: usize,
+    },
 }
 
 impl Error {
@@ -155,6 +199,7 @@ impl Error {
             | Error::BadValue { layer, .. }
             | Error::NoRoom { layer, .. }
             | Error::TooDeep { layer } => layer,
+            Error::NoSuchLayer { .. } | Error::OutOfRange { .. } => Layer::Packet,
         }
     }
 
@@ -205,6 +250,20 @@ impl fmt::Display for Error {
                 )
             }
             Error::TooDeep { layer } => write!(f, "{layer}: too many nested layers"),
+            Error::NoSuchLayer {
+                index,
+                expected,
+                found: Some(found),
+            } => write!(f, "packet: layer {index} is {found}, not {expected}"),
+            Error::NoSuchLayer {
+                index,
+                expected,
+                found: None,
+            } => write!(f, "packet: no layer {index} (wanted {expected})"),
+            Error::OutOfRange { start, end, len } => write!(
+                f,
+                "packet: bytes {start}..{end} lie outside the {len}-byte buffer"
+            ),
         }
     }
 }
