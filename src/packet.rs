@@ -105,12 +105,12 @@ struct Cover {
 /// IPv4 too, rule). Over IPv4, PIM and VRRPv2 checksum their message only,
 /// and OSPFv3 and the Mobility Header are IPv6-only.
 const PSEUDO_PROTOCOLS: [(u8, usize, bool, Rule); 6] = [
-    (33, 6, true, Rule::Plain),  // DCCP, RFC 4340 section 9
+    (33, 6, true, Rule::Plain),   // DCCP, RFC 4340 section 9
     (89, 12, false, Rule::Plain), // OSPFv3, RFC 5340 appendix A.3.1
     (103, 2, false, Rule::Plain), // PIM over IPv6, RFC 7761 section 4.9
-    (112, 6, true, Rule::Plain), // VRRPv3, RFC 5798 section 5.2.8
+    (112, 6, true, Rule::Plain),  // VRRPv3, RFC 5798 section 5.2.8
     (135, 4, false, Rule::Plain), // IPv6 Mobility Header, RFC 6275 section 6.1.1
-    (136, 6, true, Rule::Udp),   // UDP-Lite, RFC 3828 section 3.1
+    (136, 6, true, Rule::Udp),    // UDP-Lite, RFC 3828 section 3.1
 ];
 
 /// A frame and the layers a walk found in it, whose fields can be
@@ -309,8 +309,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             }
             LayerKind::Payload => {
                 let (proto, v4) = self.payload_protocol(k)?;
-                let &(_, off, over_v4, rule) =
-                    PSEUDO_PROTOCOLS.iter().find(|p| p.0 == proto.0)?;
+                let &(_, off, over_v4, rule) = PSEUDO_PROTOCOLS.iter().find(|p| p.0 == proto.0)?;
                 let vrrp_v2 = proto.0 == 112 && self.buf.get(l.start)? >> 4 != 3;
                 if (v4 && !over_v4) || vrrp_v2 {
                     return None;
@@ -400,9 +399,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         let none = (0..0, ErrorLayer::Packet, "");
         let csum = |off: usize, layer| (s + off..s + off + 2, layer, "checksum");
         match l.kind {
-            LayerKind::Ipv4 => [csum(10, ErrorLayer::Ipv4), (s + 2..s + 4, ErrorLayer::Ipv4, "total length")],
+            LayerKind::Ipv4 => [
+                csum(10, ErrorLayer::Ipv4),
+                (s + 2..s + 4, ErrorLayer::Ipv4, "total length"),
+            ],
             LayerKind::Ipv6 => [(s + 4..s + 6, ErrorLayer::Ipv6, "payload length"), none],
-            LayerKind::Udp => [csum(6, ErrorLayer::Udp), (s + 4..s + 6, ErrorLayer::Udp, "length")],
+            LayerKind::Udp => [
+                csum(6, ErrorLayer::Udp),
+                (s + 4..s + 6, ErrorLayer::Udp, "length"),
+            ],
             LayerKind::Tcp => [csum(16, ErrorLayer::Tcp), none],
             LayerKind::Icmpv4 => [csum(2, ErrorLayer::Icmpv4), none],
             LayerKind::Icmpv6 => [csum(2, ErrorLayer::Icmpv6), none],
@@ -474,7 +479,10 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             consider(l.start);
             consider(l.header_range().end);
             consider(l.end);
-            if matches!(l.kind, LayerKind::Udp | LayerKind::Tcp | LayerKind::Icmpv6 | LayerKind::Payload) {
+            if matches!(
+                l.kind,
+                LayerKind::Udp | LayerKind::Tcp | LayerKind::Icmpv6 | LayerKind::Payload
+            ) {
                 for r in self.pseudo_ranges(k) {
                     consider(r.start);
                     consider(r.end);
@@ -524,7 +532,10 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             }
             let old = field::u16_at(self.buf, c.at);
             let mut fixed = c.rule.apply(d, old);
-            if c.rule == Rule::Icmpv4 && fixed == 0 && all_zero_but(&self.buf[c.region.clone()], c.at - c.region.start) {
+            if c.rule == Rule::Icmpv4
+                && fixed == 0
+                && all_zero_but(&self.buf[c.region.clone()], c.at - c.region.start)
+            {
                 // An all-zero message: +0, whose complement is 0xFFFF.
                 fixed = 0xFFFF;
             }
@@ -1375,7 +1386,10 @@ pub(crate) mod tests {
             wrong(99, "an IPv4 header", None)
         );
         assert_eq!(
-            pkt.set_dont_fragment(99, true).unwrap_err().to_string().as_str(),
+            pkt.set_dont_fragment(99, true)
+                .unwrap_err()
+                .to_string()
+                .as_str(),
             "packet: no layer 99 (wanted an IPv4 header)"
         );
         assert_eq!(

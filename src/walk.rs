@@ -478,7 +478,11 @@ impl Layers {
     /// Sets the flags of the layer pushed last.
     #[inline]
     fn set_flags(&mut self, flags: u8) {
-        if let Some(s) = self.count.checked_sub(1).and_then(|i| self.found.get_mut(i)) {
+        if let Some(s) = self
+            .count
+            .checked_sub(1)
+            .and_then(|i| self.found.get_mut(i))
+        {
             s.flags = flags;
         }
     }
@@ -505,7 +509,7 @@ impl<'a> IntoIterator for &'a Layers {
 }
 
 /// The [`ErrorLayer`] a walked kind reports errors as.
-const fn error_layer(kind: LayerKind) -> ErrorLayer {
+pub(crate) const fn error_layer(kind: LayerKind) -> ErrorLayer {
     match kind {
         LayerKind::Ethernet | LayerKind::Payload => ErrorLayer::Ethernet,
         LayerKind::Vlan => ErrorLayer::Vlan,
@@ -774,7 +778,12 @@ impl Walker {
             Next::Ethernet(at) => {
                 let eth = Ethernet::new(region(buf, at, st.limit, ErrorLayer::Ethernet)?)?;
                 let et = eth.ethertype();
-                layers.push(plain(LayerKind::Ethernet, at, ethernet::HEADER_LEN, st.limit))?;
+                layers.push(plain(
+                    LayerKind::Ethernet,
+                    at,
+                    ethernet::HEADER_LEN,
+                    st.limit,
+                ))?;
                 Ok(Next::EtherType(et, at + ethernet::HEADER_LEN))
             }
             Next::EtherType(et, at) => self.by_ethertype(buf, et, at, st, layers),
@@ -1713,17 +1722,31 @@ pub(crate) mod tests {
     #[test]
     fn view_errors() {
         let layers = Layers::from_ethernet(&VXLAN_ICMP);
-        let bad = Err(Error::BadValue {
-            layer: ErrorLayer::Ethernet,
-            field: "layer index",
-        });
+        let wrong = |index, found| {
+            Err(Error::NoSuchLayer {
+                index,
+                expected: "a layer of the view's kind",
+                found,
+            })
+        };
         // Wrong kind, index out of range, buffer shorter than the walked one.
-        assert_eq!(layers.view::<UdpRef>(&VXLAN_ICMP, 1).map(|_| ()), bad);
-        assert_eq!(layers.view::<UdpRef>(&VXLAN_ICMP, 8).map(|_| ()), bad);
+        assert_eq!(
+            layers.view::<UdpRef>(&VXLAN_ICMP, 1).map(|_| ()),
+            wrong(1, Some("ipv4"))
+        );
+        assert_eq!(
+            layers.view::<UdpRef>(&VXLAN_ICMP, 8).map(|_| ()),
+            wrong(8, None)
+        );
         assert_eq!(
             layers.view::<Ipv4Ref>(&VXLAN_ICMP[..100], 5).map(|_| ()),
-            bad
+            Err(Error::OutOfRange {
+                start: 64,
+                end: 148,
+                len: 100
+            })
         );
+        let bad = wrong(2, Some("udp"));
         let mut frame = VXLAN_ICMP;
         assert_eq!(layers.view_mut::<Ipv4Mut>(&mut frame, 2).map(|_| ()), bad);
         // A buffer changed since the walk is checked again.
@@ -1773,7 +1796,7 @@ pub(crate) mod tests {
         };
         for len in 0..=VXLAN_ICMP.len() {
             let frame = &VXLAN_ICMP[..len];
-            let layers = Layers::from_ethernet(frame);
+            let layers = Layers::from_ethernet_capture(frame);
             check_invariants(frame, &layers);
             // The headers that fit are all there, in the same places, each
             // ending where the capture does.
@@ -1968,7 +1991,18 @@ pub(crate) mod tests {
         pkt.extend_from_slice(&[58, 0, 0xC2, 4, 0x00, 0x01, 0x00, 0x10]);
         pkt.extend_from_slice(&[128, 0, 0, 0, 0, 1, 0, 1]); // ICMPv6 echo request
         pkt.extend_from_slice(&[0x5A; 8]);
-        let layers = Layers::from_ip(&pkt);
+        // The option says 65,552 bytes: a capture walk reads what is
+        // there, a strict walk refuses the length.
+        assert_eq!(
+            Layers::from_ip(&pkt).error(),
+            Some(Error::BadLength {
+                layer: ErrorLayer::Ipv6Ext,
+                found: 65_552,
+                min: 65_536,
+                max: 24
+            })
+        );
+        let layers = Layers::from_ip_capture(&pkt);
         assert_eq!(layers.error(), None);
         assert_eq!(
             shape(&layers),
@@ -1980,6 +2014,37 @@ pub(crate) mod tests {
             ]
         );
         check_invariants(&pkt, &layers);
+    }
+
+    #[test]
+    fn strict_jumbogram_ends_where_its_option_says() {
+        // A whole jumbogram of 65,552 payload octets, and 6 bytes of
+        // link-layer padding after it.
+        let mut pkt = ipv6_around(IpProtocol::HOP_BY_HOP, &[]);
+        pkt.extend_from_slice(&[17, 0, 0xC2, 4, 0x00, 0x01, 0x00, 0x10]);
+        pkt.extend_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 0, 0, 0]); // UDP, length 0
+        pkt.resize(40 + 65_552 + 6, 0x5A);
+        let layers = Layers::from_ip(&pkt);
+        assert_eq!(layers.error(), None);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ipv6, 0, 40, 65_592),
+                (K::Ipv6Ext(Ipv6ExtKind::HopByHop), 40, 8, 65_592),
+                (K::Udp, 48, 8, 65_592),
+                (K::Payload, 56, 65_536, 65_592),
+            ]
+        );
+        // Payload length 0 and a hop-by-hop header without the option.
+        let mut no_jumbo = ipv6_around(IpProtocol::HOP_BY_HOP, &[]);
+        no_jumbo.extend_from_slice(&[59, 0, 1, 4, 0, 0, 0, 0]);
+        assert_eq!(
+            Layers::from_ip(&no_jumbo).error(),
+            Some(Error::BadValue {
+                layer: ErrorLayer::Ipv6Ext,
+                field: "Jumbo Payload option"
+            })
+        );
     }
 
     #[test]
