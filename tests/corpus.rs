@@ -118,7 +118,7 @@ fn dissect_every_capture() {
 /// layer's length reaches past the captured bytes (the walk does not count
 /// the UDP length of a first fragment, which covers the whole datagram).
 fn malformed_or_cut(frame: &[u8]) -> bool {
-    let walked = Layers::from_ethernet(frame);
+    let walked = Layers::from_ethernet_capture(frame);
     walked.error().is_some() || walked.iter().any(|l| l.truncated)
 }
 
@@ -229,7 +229,7 @@ type NamedField = (&'static str, LayerKind, Range<usize>);
 /// The frame offsets the flags may change (named fields and checksum
 /// fields), and the named fields as (flag, absolute range).
 fn allowed(frame: &[u8], flags: &[&str], inner: bool) -> (Vec<bool>, Vec<NamedField>) {
-    let layers = Layers::from_ethernet(frame);
+    let layers = Layers::from_ethernet_capture(frame);
     let which = if inner {
         Which::Innermost
     } else {
