@@ -5,16 +5,6 @@
 //! fields, and leaves every checksum that was right before right after, as
 //! an independent from-scratch recomputation (`common::verify`) sees it.
 
-#[allow(dead_code)] // The tests use part of each tool module.
-#[path = "../examples/common/capture.rs"]
-mod capture;
-#[allow(dead_code)]
-#[path = "../examples/common/dissect_tool.rs"]
-mod dissect_tool;
-#[allow(dead_code)]
-#[path = "../examples/common/rewrite_tool.rs"]
-mod rewrite_tool;
-
 mod common;
 
 use std::ffi::OsString;
@@ -24,6 +14,7 @@ use std::path::PathBuf;
 use common::verify::checksums;
 use rewrite_tool::Edits;
 use wireview::walk::{LayerKind, Layers, Which};
+use wireview_cli::{capture, dissect as dissect_tool, rewrite as rewrite_tool};
 
 fn corpus() -> Option<Vec<PathBuf>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/tcpdump");
