@@ -34,6 +34,7 @@
 //! let mut buf = [0u8; 20 + 28];
 //! let inner = Ipv4Header { protocol: IpProtocol::UDP, payload_len: 8, ..Ipv4Header::default() };
 //! inner.emit(&mut buf[20..])?;
+//! buf[44..46].copy_from_slice(&8u16.to_be_bytes()); // the UDP length
 //! let outer = OuterIp::V4(Ipv4Header {
 //!     src: Ipv4Addr::new(192, 0, 2, 1),
 //!     dst: Ipv4Addr::new(192, 0, 2, 2),
