@@ -365,10 +365,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Gre<B> {
     /// checksum-keeping setter goes through here.
     #[inline]
     fn patch(&mut self, at: usize, new: &[u8]) {
+        // With the GRE checksum present the delta counts that field's change
+        // too and sums to zero. Without it, the change is seen by no
+        // checksum this crate keeps: GRE runs over IP, whose header does not
+        // cover it (GRE-in-UDP, RFC 8086, would need it for the outer UDP
+        // checksum; these setters do not return it).
         if self.checksum_present() {
-            checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
+            let _ =
+                checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
         } else {
-            checksum::replace(self.buf.as_mut(), 0, at, new);
+            let _ = checksum::replace(self.buf.as_mut(), 0, at, new);
         }
     }
 

@@ -278,8 +278,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv4<B> {
     /// Writes `new` at `at` and patches the checksum; every
     /// checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Icmpv4)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Icmpv4);
     }
 
     /// Sets the message type; the checksum follows.
@@ -327,7 +329,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv4<B> {
     /// datagram, seen from the start of the ICMP message) to the stored
     /// checksum.
     pub fn apply_delta(&mut self, delta: Delta) {
-        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Icmpv4);
+        // The checksum's change undoes `delta`, which the caller holds: an
+        // enclosing checksum sees no net change from the two together.
+        let _ = checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Icmpv4);
     }
 
     /// Computes the checksum over the whole message from scratch and stores it.

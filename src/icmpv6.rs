@@ -287,8 +287,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv6<B> {
     /// Writes `new` at `at` and patches the checksum; every
     /// checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
     }
 
     /// Sets the message type; the checksum follows.
@@ -335,7 +337,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv6<B> {
     /// written through [`payload_mut`](Self::payload_mut), seen from the
     /// start of the message) to the stored checksum.
     pub fn apply_delta(&mut self, delta: Delta) {
-        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Plain);
+        // The checksum's change undoes `delta`, which the caller holds: an
+        // enclosing checksum sees no net change from the two together.
+        let _ = checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Plain);
     }
 
     /// Computes the checksum over `pseudo` and the message from scratch and

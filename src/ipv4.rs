@@ -37,7 +37,7 @@ use bitflags::bitflags;
 use crate::checksum::{self, Delta, Rule};
 use crate::error::{Error, Layer};
 use crate::field::{self, Field};
-use crate::ip::{Dscp, Ecn, IpProtocol};
+use crate::ip::{Dscp, Ecn, Hop, IpProtocol};
 
 /// Byte offsets of the fixed header's fields.
 pub(crate) mod field_at {
@@ -390,8 +390,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4<B> {
     /// Writes `new` at `at` and patches the header checksum; every
     /// checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
     }
 
     /// Sets the time to live; the checksum follows.
@@ -400,24 +402,34 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4<B> {
         self.patch(f::TTL, &[ttl]);
     }
 
-    /// Decrements the time to live as a router does before forwarding, and
-    /// returns whether it reached 0 (the datagram must then be dropped and a
-    /// time-exceeded message sent). A TTL already at 0 stays 0.
+    /// Checks, then decrements, the time to live as a router does before
+    /// forwarding ([RFC 1812 section 5.3.1]); the checksum follows.
+    ///
+    /// A TTL of 0 or 1 would expire here: the datagram is then left exactly
+    /// as received and [`Hop::Expired`] returned, so it can be dropped and
+    /// quoted unchanged in a Time Exceeded message. Otherwise the TTL is
+    /// decremented and [`Hop::Forward`] carries the new value.
     ///
     /// ```
-    /// # use wireview::Ipv4Mut;
-    /// let mut buf = [0x45, 0, 0, 20, 0, 0, 0, 0, 1, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    /// # use wireview::{Hop, Ipv4Mut};
+    /// let mut buf = [0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
     /// let mut ip = Ipv4Mut::new(&mut buf[..])?;
     /// ip.fill_checksum();
-    /// assert!(ip.decrement_ttl());
-    /// assert_eq!(ip.ttl(), 0);
+    /// assert_eq!(ip.decrement_ttl(), Hop::Forward(63));
     /// assert!(ip.verify_checksum());
+    /// ip.set_ttl(1);
+    /// assert_eq!(ip.decrement_ttl(), Hop::Expired);
+    /// assert_eq!(ip.ttl(), 1);
     /// # Ok::<(), wireview::Error>(())
     /// ```
-    pub fn decrement_ttl(&mut self) -> bool {
-        let ttl = self.ttl().saturating_sub(1);
-        self.set_ttl(ttl);
-        ttl == 0
+    ///
+    /// [RFC 1812 section 5.3.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.3.1
+    pub fn decrement_ttl(&mut self) -> Hop {
+        let hop = Hop::of(self.ttl());
+        if let Hop::Forward(ttl) = hop {
+            self.set_ttl(ttl);
+        }
+        hop
     }
 
     /// Sets the whole ToS byte; the checksum follows.
@@ -487,12 +499,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4<B> {
     /// [`Delta::apply`]/[`Delta::apply_udp`]) to keep that valid too, as
     /// Linux's `inet_proto_csum_replace4` does. [`crate::packet`] does this
     /// for a whole packet in one call.
+    #[must_use = "apply the returned Delta to the TCP or UDP checksum (`apply_delta`), whose pseudo-header holds this address, or it is left wrong"]
     pub fn set_src(&mut self, addr: Ipv4Addr) -> Delta {
         self.set_addr(f::SRC.start, addr)
     }
 
     /// Sets the destination address; the header checksum follows. Returns the
     /// change in the pseudo-header sum, as [`set_src`](Self::set_src) does.
+    #[must_use = "apply the returned Delta to the TCP or UDP checksum (`apply_delta`), whose pseudo-header holds this address, or it is left wrong"]
     pub fn set_dst(&mut self, addr: Ipv4Addr) -> Delta {
         self.set_addr(f::DST.start, addr)
     }
@@ -783,6 +797,32 @@ mod tests {
     }
 
     #[test]
+    fn decrement_ttl_checks_then_decrements() {
+        // TTL 128 -> 127 with STYLE.md's known checksum 0x452E.
+        let mut p = style_packet();
+        let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
+        assert_eq!(ip.decrement_ttl(), Hop::Forward(0x7F));
+        assert_eq!(ip.checksum(), 0x452E);
+        // TTL 2 forwards with 1; TTL 1 and 0 expire and leave every byte
+        // as received (RFC 1812 section 5.3.1: check, then decrement).
+        for (ttl, hop) in [(2, Hop::Forward(1)), (1, Hop::Expired), (0, Hop::Expired)] {
+            let mut p = style_packet();
+            let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
+            ip.set_ttl(ttl);
+            let before = p;
+            let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
+            assert_eq!(ip.decrement_ttl(), hop, "ttl {ttl}");
+            assert!(ip.verify_checksum());
+            if hop == Hop::Expired {
+                assert_eq!(
+                    p, before,
+                    "ttl {ttl}: an expiring datagram is left unchanged"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn style_set_ttl_known_answer() {
         let mut p = style_packet();
         let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
@@ -938,10 +978,9 @@ mod tests {
         let mut p = style_packet();
         let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
         ip.set_ttl(2);
-        assert!(!ip.decrement_ttl());
-        assert!(ip.decrement_ttl());
-        assert!(ip.decrement_ttl());
-        assert_eq!(ip.ttl(), 0);
+        assert_eq!(ip.decrement_ttl(), Hop::Forward(1));
+        assert_eq!(ip.decrement_ttl(), Hop::Expired);
+        assert_eq!(ip.ttl(), 1);
         ip.set_dont_fragment(false);
         ip.set_more_fragments(true);
         ip.set_fragment_offset(0x1FFF).unwrap();
@@ -1071,7 +1110,7 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Ttl(v) => ip.set_ttl(v),
-                    Op::DecTtl => { ip.decrement_ttl(); }
+                    Op::DecTtl => { let _ = ip.decrement_ttl(); } // either way the checksum holds
                     Op::Tos(v) => ip.set_tos(v),
                     Op::Dscp(v) => ip.set_dscp(Dscp::new(v).unwrap()),
                     Op::Ecn(v) => ip.set_ecn(Ecn::from_bits(v)),
@@ -1080,8 +1119,9 @@ mod tests {
                     Op::Mf(v) => ip.set_more_fragments(v),
                     Op::FragOffset(v) => { let _ = ip.set_fragment_offset(v); }
                     Op::Protocol(v) => ip.set_protocol(IpProtocol(v)),
-                    Op::Src(v) => { ip.set_src(Ipv4Addr::from(v)); }
-                    Op::Dst(v) => { ip.set_dst(Ipv4Addr::from(v)); }
+                    // Only the header checksum is checked here.
+                    Op::Src(v) => { let _ = ip.set_src(Ipv4Addr::from(v)); }
+                    Op::Dst(v) => { let _ = ip.set_dst(Ipv4Addr::from(v)); }
                     Op::TotalLen(v) => { let _ = ip.set_total_len(v); }
                 }
                 // Bit for bit what a recompute gives.

@@ -40,7 +40,7 @@ pub use ethernet::{
 };
 pub use vlan::{Pcp, Vid, VlanHeader, VlanTag, VlanTagMut, VlanTagRef};
 
-pub use ip::{Dscp, Ecn, IpProtocol};
+pub use ip::{Dscp, Ecn, Hop, IpProtocol};
 pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
 pub use ipv6::{Ipv6, Ipv6Header, Ipv6Mut, Ipv6Ref};
 pub use ipv6_ext::{

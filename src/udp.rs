@@ -266,8 +266,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
     /// Writes `new` at `at` and patches the checksum under the UDP rules;
     /// every checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Udp)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Udp);
     }
 
     /// Sets the source port; the checksum follows (a 0 checksum stays 0).
@@ -347,7 +349,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
     /// # Ok::<(), wireview::Error>(())
     /// ```
     pub fn apply_delta(&mut self, delta: Delta) {
-        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Udp);
+        // The checksum's change undoes `delta`, which the caller holds: an
+        // enclosing checksum sees no net change from the two together.
+        let _ = checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Udp);
     }
 
     /// Computes the checksum over `pseudo` and the datagram from scratch

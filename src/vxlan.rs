@@ -215,6 +215,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Vxlan<B> {
 
     /// Sets the VXLAN network identifier. Returns the change for the outer
     /// UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_vni(&mut self, vni: Vni) -> Delta {
         let v = vni.0.to_be_bytes();
         self.write(f::VNI.start, &v[1..])
@@ -222,12 +223,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Vxlan<B> {
 
     /// Sets the whole flags octet, reserved bits included. Returns the
     /// change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_flags(&mut self, flags: u8) -> Delta {
         self.write(f::FLAGS, &[flags])
     }
 
     /// Sets or clears the I flag, keeping the other flag bits. Returns the
     /// change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_i_flag(&mut self, i: bool) -> Delta {
         let v = self.flags() & !FLAG_I;
         self.set_flags(if i { v | FLAG_I } else { v })
@@ -235,6 +238,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Vxlan<B> {
 
     /// Sets the 24 reserved bits after the flags octet (only the low 24 bits
     /// of `value` are used). Returns the change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_reserved1(&mut self, value: u32) -> Delta {
         let v = value.to_be_bytes();
         self.write(f::RESERVED1.start, &v[1..])
@@ -242,6 +246,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Vxlan<B> {
 
     /// Sets the reserved octet after the VNI. Returns the change for the
     /// outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_reserved2(&mut self, value: u8) -> Delta {
         self.write(f::RESERVED2, &[value])
     }
@@ -345,13 +350,15 @@ mod tests {
         assert_eq!(vx.reserved1(), 0x40_1234);
         assert_eq!(vx.vni().value(), Vni::MAX);
         assert_eq!(vx.reserved2(), 0xa5);
-        vx.set_vni(Vni::new(1).unwrap());
-        vx.set_i_flag(false);
+        // Only the bytes are checked here; the deltas are checked in
+        // `setters_touch_only_their_field`.
+        let _ = vx.set_vni(Vni::new(1).unwrap());
+        let _ = vx.set_i_flag(false);
         assert_eq!(p, [0x80, 0x40, 0x12, 0x34, 0, 0, 1, 0xa5]);
         let mut vx = VxlanMut::new(&mut p[..]).unwrap();
-        vx.set_i_flag(true);
-        vx.set_reserved1(0xFF00_0001);
-        vx.set_reserved2(0);
+        let _ = vx.set_i_flag(true);
+        let _ = vx.set_reserved1(0xFF00_0001);
+        let _ = vx.set_reserved2(0);
         assert_eq!(p, [0x88, 0, 0, 1, 0, 0, 1, 0]);
     }
 
@@ -382,9 +389,11 @@ mod tests {
         fn setters_touch_only_their_field(p: [u8; 12], vni in 0u32..=Vni::MAX, flags: u8) {
             let mut q = p;
             let mut vx = VxlanMut::new(&mut q[..]).unwrap();
-            vx.set_vni(Vni::new(vni).unwrap());
-            vx.set_flags(flags);
+            let delta = vx.set_vni(Vni::new(vni).unwrap()) + vx.set_flags(flags);
             prop_assert_eq!((vx.vni().value(), vx.flags()), (vni, flags));
+            // The deltas carry the change to a checksum over the header.
+            let old = crate::checksum::internet_checksum(&p);
+            prop_assert_eq!(delta.apply(old), crate::checksum::internet_checksum(&q));
             prop_assert_eq!(&q[1..4], &p[1..4]);
             prop_assert_eq!(&q[7..], &p[7..]);
         }
