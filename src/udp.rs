@@ -209,18 +209,26 @@ impl<B: AsRef<[u8]>> Udp<B> {
         pseudo.add_bytes(&self.b()[..self.end()])
     }
 
-    fn pseudo_ipv4(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Sum {
-        Sum::ipv4_pseudo_header(src, dst, IpProtocol::UDP.0, self.length())
-    }
-
-    /// The IPv6 pseudo-header; a jumbogram's length 0 stands for the
-    /// datagram's real length there (RFC 2675 section 4).
-    fn pseudo_ipv6(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Sum {
-        let len = match self.length() {
+    /// The length the pseudo-header carries: the length field, or for a
+    /// length of 0 (an IPv6 jumbogram, RFC 2675 section 4, or an offload
+    /// capture) the datagram's real length, the whole buffer.
+    fn pseudo_len(&self) -> u32 {
+        match self.length() {
             0 => self.end() as u32,
             len => u32::from(len),
-        };
-        Sum::ipv6_pseudo_header(src, dst, IpProtocol::UDP.0, len)
+        }
+    }
+
+    /// The IPv4 pseudo-header. A length beyond 16 bits (only a length-0
+    /// view over more than 64 KiB has one) is summed as 32 bits, as
+    /// Linux's `csum_tcpudp_nofold` does.
+    fn pseudo_ipv4(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Sum {
+        Sum::ipv4_pseudo_header(src, dst, IpProtocol::UDP.0, 0).add_u32(self.pseudo_len())
+    }
+
+    /// The IPv6 pseudo-header.
+    fn pseudo_ipv6(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Sum {
+        Sum::ipv6_pseudo_header(src, dst, IpProtocol::UDP.0, self.pseudo_len())
     }
 
     /// Whether the checksum is right for a datagram carried over IPv4 from
@@ -305,8 +313,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
         let old_end = self.end();
         let b = self.b();
         // The pseudo-header's copy of the length (its 16 or 32 bits with the
-        // same low word) and the data that enters or leaves the coverage.
-        let mut outside = Delta::replace_u16(self.length(), len);
+        // same low word; for a length-0 view the real length it carried, not
+        // 0) and the data that enters or leaves the coverage.
+        let mut outside = Delta::replace_u32(self.pseudo_len(), len.into());
         outside += if new_end < old_end {
             Delta::replace_bytes(new_end, &b[new_end..old_end], &[])
         } else {
@@ -539,6 +548,46 @@ pub(crate) mod tests {
         // The pseudo-header carries the real length, 70000.
         let sum = Sum::ipv6_pseudo_header(src, src, 17, 70_000).add_bytes(&d);
         assert_eq!(sum.value(), 0xFFFF);
+    }
+
+    #[test]
+    fn set_length_on_a_length_0_view_takes_the_real_old_length() {
+        // A jumbogram (RFC 2675): length 0, 70000 bytes, whose pseudo-header
+        // carries 70000. Setting a real length must take 70000 out of the
+        // pseudo-header, not 0.
+        let (src, dst) = (
+            Ipv6Addr::LOCALHOST,
+            Ipv6Addr::from([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]),
+        );
+        let mut d = std::vec![0u8; 70_000];
+        d[..8].copy_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 0, 0, 0]);
+        for (i, b) in d[8..].iter_mut().enumerate() {
+            *b = (i % 251) as u8;
+        }
+        let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
+        udp.fill_checksum_ipv6(src, dst);
+        udp.set_length(1000).unwrap();
+        assert_eq!(udp.payload().len(), 992);
+        assert!(udp.verify_checksum_ipv6(src, dst));
+        let sum = Sum::ipv6_pseudo_header(src, dst, 17, 1000).add_bytes(&d[..1000]);
+        assert_eq!(sum.value(), 0xFFFF);
+
+        // The same over IPv4 (an offload capture's length 0 within 64 KiB):
+        // the pseudo-header holds the datagram's real length, 100.
+        let (src, dst) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2));
+        let mut d = [0x5a; 100];
+        d[..8].copy_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 0, 0, 0]);
+        let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
+        udp.fill_checksum_ipv4(src, dst);
+        assert_eq!(
+            Sum::ipv4_pseudo_header(src, dst, 17, 100)
+                .add_bytes(&d)
+                .value(),
+            0xFFFF
+        );
+        let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
+        udp.set_length(50).unwrap();
+        assert!(udp.verify_checksum_ipv4(src, dst));
     }
 
     #[test]
