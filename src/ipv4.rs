@@ -115,6 +115,28 @@ pub type Ipv4Ref<'a> = Ipv4<&'a [u8]>;
 /// A writable IPv4 view whose setters keep the header checksum valid.
 pub type Ipv4Mut<'a> = Ipv4<&'a mut [u8]>;
 
+/// Checks what both constructors need, the version and a whole header of
+/// at least 20 bytes, and returns the header length in bytes.
+fn check_header(b: &[u8]) -> Result<usize, Error> {
+    field::need(Layer::Ipv4, b, HEADER_LEN)?;
+    let version = b[f::VER_IHL] >> 4;
+    if version != 4 {
+        return Err(Error::BadVersion {
+            layer: Layer::Ipv4,
+            found: version,
+        });
+    }
+    let header_len = usize::from(b[f::VER_IHL] & 0x0F) * 4;
+    if header_len < HEADER_LEN {
+        return Err(Error::BadHeaderLength {
+            layer: Layer::Ipv4,
+            found: header_len,
+        });
+    }
+    field::need(Layer::Ipv4, b, header_len)?;
+    Ok(header_len)
+}
+
 impl<B: AsRef<[u8]>> Ipv4<B> {
     /// Checks that `buf` starts with an IPv4 header and holds the whole
     /// datagram its total length gives (bytes beyond it, such as Ethernet
@@ -136,17 +158,21 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
                 return Ok(Ipv4 { buf });
             }
         }
-        let view = Self::new_truncated(buf)?;
-        let len = view.buf.as_ref().len();
-        if view.total_len() == 0 || usize::from(view.total_len()) > len {
+        let header_len = check_header(buf.as_ref())?;
+        let b = buf.as_ref();
+        let total = usize::from(field::u16_at(b, f::LENGTH));
+        // One pair of bounds whatever is wrong: 0, below the header or
+        // beyond the buffer (which a total length of 16 bits may also be).
+        let max = b.len().min(usize::from(u16::MAX));
+        if total < header_len || total > max {
             return Err(Error::BadLength {
                 layer: Layer::Ipv4,
-                found: view.total_len().into(),
-                min: view.header_len(),
-                max: len,
+                found: total,
+                min: header_len,
+                max,
             });
         }
-        Ok(view)
+        Ok(Ipv4 { buf })
     }
 
     /// Like [`new`](Self::new), but accepts a datagram cut short by the
@@ -160,23 +186,8 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
     /// as "the datagram is the whole buffer", as tcpdump and Wireshark read
     /// it; [`new`](Self::new) refuses it.
     pub fn new_truncated(buf: B) -> Result<Self, Error> {
+        let header_len = check_header(buf.as_ref())?;
         let b = buf.as_ref();
-        field::need(Layer::Ipv4, b, HEADER_LEN)?;
-        let version = b[f::VER_IHL] >> 4;
-        if version != 4 {
-            return Err(Error::BadVersion {
-                layer: Layer::Ipv4,
-                found: version,
-            });
-        }
-        let header_len = usize::from(b[f::VER_IHL] & 0x0F) * 4;
-        if header_len < HEADER_LEN {
-            return Err(Error::BadHeaderLength {
-                layer: Layer::Ipv4,
-                found: header_len,
-            });
-        }
-        field::need(Layer::Ipv4, b, header_len)?;
         let total = usize::from(field::u16_at(b, f::LENGTH));
         // 0 is what segmentation offload (TSO, Linux BIG TCP) leaves in
         // captures of datagrams beyond 64 KiB: the datagram is the buffer.
@@ -758,6 +769,7 @@ impl Ipv4Header {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::string::ToString;
     use std::vec::Vec;
 
     /// STYLE.md's header: 45000030 44224000 8006442e 8c7c19ac ae241e2b, a TCP
@@ -902,8 +914,52 @@ mod tests {
                 layer: Layer::Ipv4,
                 found: 19,
                 min: 20,
+                max: 48
+            })
+        );
+    }
+
+    #[test]
+    fn bad_total_lengths_give_this_buffers_bounds() {
+        // A 63-byte buffer: `new` allows a total length of 20..=63, and says
+        // so whether the length is too small, 0 or too large.
+        let mut p = [0u8; 63];
+        p[..20].copy_from_slice(&STYLE_HDR);
+        for total in [10, 19, 0, 64, 200] {
+            p[2..4].copy_from_slice(&u16::to_be_bytes(total));
+            let err = Ipv4::new(&p[..]).map(|_| ()).unwrap_err();
+            assert_eq!(
+                err,
+                Error::BadLength {
+                    layer: Layer::Ipv4,
+                    found: total.into(),
+                    min: 20,
+                    max: 63
+                },
+                "total length {total}"
+            );
+            assert_eq!(
+                err.to_string(),
+                std::format!("ipv4: bad length {total} (must be 20..=63)")
+            );
+        }
+        // `new_truncated` allows any length from the header's to 65535 (or
+        // 0): its bounds do not depend on the buffer.
+        p[2..4].copy_from_slice(&10u16.to_be_bytes());
+        assert_eq!(
+            Ipv4::new_truncated(&p[..]).map(|_| ()),
+            Err(Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 10,
+                min: 20,
                 max: 65535
             })
+        );
+        // IHL 4 is 16 bytes: the message says which unit it counts in.
+        p[0] = 0x44;
+        assert_eq!(
+            Ipv4::new(&p[..]).map(|_| ()).unwrap_err().to_string(),
+            "ipv4: bad header length 16 bytes (IHL 4)"
         );
     }
 

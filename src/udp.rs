@@ -88,17 +88,21 @@ impl<B: AsRef<[u8]>> Udp<B> {
     /// [`Error::BadLength`] when the length field is below 8 or beyond the
     /// buffer.
     pub fn new(buf: B) -> Result<Self, Error> {
-        let view = Self::new_truncated(buf)?;
-        let len = view.b().len();
-        if view.length() == 0 || usize::from(view.length()) > len {
+        let b = buf.as_ref();
+        field::need(Layer::Udp, b, HEADER_LEN)?;
+        let length = usize::from(field::u16_at(b, f::LENGTH));
+        // One pair of bounds whatever is wrong: 0, below the header or
+        // beyond the buffer.
+        let max = b.len().min(usize::from(u16::MAX));
+        if length < HEADER_LEN || length > max {
             return Err(Error::BadLength {
                 layer: Layer::Udp,
-                found: view.length().into(),
+                found: length,
                 min: HEADER_LEN,
-                max: len,
+                max,
             });
         }
-        Ok(view)
+        Ok(Udp { buf })
     }
 
     /// Like [`new`](Self::new), but accepts a datagram cut short by the
@@ -538,7 +542,7 @@ pub(crate) mod tests {
                 layer: Layer::Udp,
                 found: 0,
                 min: 8,
-                max: 70_000
+                max: 65_535
             })
         );
         let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
@@ -588,6 +592,26 @@ pub(crate) mod tests {
         let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
         udp.set_length(50).unwrap();
         assert!(udp.verify_checksum_ipv4(src, dst));
+    }
+
+    #[test]
+    fn bad_lengths_give_this_buffers_bounds() {
+        // A 20-byte buffer: `new` allows a length of 8..=20, and says so
+        // whether the length is too small, 0 or too large.
+        let mut d = [0u8; 20];
+        for length in [0, 5, 7, 21, 300] {
+            d[4..6].copy_from_slice(&u16::to_be_bytes(length));
+            assert_eq!(
+                Udp::new(&d[..]).map(|_| ()),
+                Err(Error::BadLength {
+                    layer: Layer::Udp,
+                    found: length.into(),
+                    min: 8,
+                    max: 20
+                }),
+                "length {length}"
+            );
+        }
     }
 
     #[test]
@@ -650,14 +674,18 @@ pub(crate) mod tests {
     fn length_below_header_and_padding() {
         let mut d = [0u8; 12];
         d[5] = 7;
-        let err = Error::BadLength {
-            layer: Layer::Udp,
-            found: 7,
-            min: 8,
-            max: 65535,
+        let err = |max| {
+            Err(Error::BadLength {
+                layer: Layer::Udp,
+                found: 7,
+                min: 8,
+                max,
+            })
         };
-        assert_eq!(Udp::new(&d[..]), Err(err));
-        assert_eq!(Udp::new_truncated(&d[..]), Err(err));
+        // `new` bounds the length by this buffer; `new_truncated` by the
+        // field's width.
+        assert_eq!(Udp::new(&d[..]).map(|_| ()), err(12));
+        assert_eq!(Udp::new_truncated(&d[..]).map(|_| ()), err(65535));
         d[5] = 10;
         let udp = Udp::new(&d[..]).unwrap();
         assert_eq!(udp.payload().len(), 2);
