@@ -139,6 +139,10 @@ impl<B: AsRef<[u8]>> Gre<B> {
     /// Checks that `buf` starts with a GRE header this crate accepts (see
     /// the [module docs](self)); the whole buffer is the GRE packet.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer ends before the header (with
     /// its optional fields) does, [`Error::BadVersion`] when the version is
@@ -154,6 +158,10 @@ impl<B: AsRef<[u8]>> Gre<B> {
     /// [`set_checksum_present`](Self::set_checksum_present),
     /// [`set_key_present`](Self::set_key_present) and
     /// [`set_seq_present`](Self::set_seq_present) grow the packet into.
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// As [`new`](Self::new), checked within the first `len` bytes, and

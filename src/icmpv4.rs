@@ -133,6 +133,10 @@ pub type Icmpv4Mut<'a> = Icmpv4<&'a mut [u8]>;
 impl<B: AsRef<[u8]>> Icmpv4<B> {
     /// Checks that `buf` holds the 8-byte ICMP header.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes.
     pub fn new(buf: B) -> Result<Self, Error> {

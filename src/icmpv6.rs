@@ -141,6 +141,10 @@ pub type Icmpv6Mut<'a> = Icmpv6<&'a mut [u8]>;
 impl<B: AsRef<[u8]>> Icmpv6<B> {
     /// Checks that `buf` holds the 8-byte ICMPv6 header.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes.
     pub fn new(buf: B) -> Result<Self, Error> {

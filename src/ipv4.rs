@@ -142,6 +142,10 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
     /// datagram its total length gives (bytes beyond it, such as Ethernet
     /// padding, are allowed and ignored by [`payload`](Self::payload)).
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than the header,
     /// [`Error::BadVersion`] when the version is not 4,

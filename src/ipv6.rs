@@ -106,6 +106,10 @@ impl<B: AsRef<[u8]>> Ipv6<B> {
     /// payload its payload length gives (bytes beyond it, such as Ethernet
     /// padding, are allowed and ignored by [`payload`](Self::payload)).
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 40 bytes,
     /// [`Error::BadVersion`] when the version is not 6, [`Error::BadLength`]

@@ -289,6 +289,10 @@ impl<B: AsRef<[u8]>> Macsec<B> {
     /// octets of Secure Data) are not checked: such frames are readable,
     /// and a receiver that validates them drops them.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer ends before the SecTAG, the
     /// inner EtherType (integrity only) and the ICV; [`Error::BadValue`]

@@ -136,6 +136,10 @@ impl<B: AsRef<[u8]>> Tcp<B> {
     /// Checks that `buf` starts with a TCP header whose data offset is at
     /// least 5 and whose options fit in the buffer.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 20 bytes or
     /// than the header the data offset gives, [`Error::BadHeaderLength`]

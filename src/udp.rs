@@ -83,6 +83,10 @@ impl<B: AsRef<[u8]>> Udp<B> {
     /// datagram its length field gives (bytes beyond it are allowed and
     /// ignored by [`payload`](Self::payload)).
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes,
     /// [`Error::BadLength`] when the length field is below 8 or beyond the

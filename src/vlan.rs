@@ -213,6 +213,10 @@ impl<B: AsRef<[u8]>> VlanTag<B> {
     /// Checks that `buf` starts with a tag's TCI and EtherType (`buf` starts
     /// right after the TPID). Everything after them is the payload.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 4 bytes.
     pub fn new(buf: B) -> Result<Self, Error> {

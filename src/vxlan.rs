@@ -118,6 +118,10 @@ impl<B: AsRef<[u8]>> Vxlan<B> {
     /// checked: a header without the I flag is readable (see
     /// [`i_flag`](Self::i_flag); RFC 7348 receivers drop it).
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes.
     pub fn new(buf: B) -> Result<Self, Error> {
