@@ -394,7 +394,7 @@ pub(crate) mod tests {
         let msg = icmp(
             Icmpv4Header {
                 msg_type: Icmpv4Type::DEST_UNREACHABLE,
-                code: icmpv4::CODE_FRAG_NEEDED,
+                code: icmpv4::Icmpv4Code::FRAG_NEEDED,
                 rest_of_header: 1400,
             },
             &datagram[..ihl + 8],
@@ -467,7 +467,7 @@ pub(crate) mod tests {
             &TCP_TIMESTAMPS[14..],
         );
         let icmp = Icmpv4::new(&frame[34..]).unwrap();
-        assert!(icmp.verify_checksum() && icmp.next_hop_mtu() == 1400);
+        assert!(icmp.verify_checksum() && icmp.mtu() == 1400);
         let error = FlowKey::from_ethernet(&frame).unwrap();
         assert_eq!(error, tcp.reversed());
         assert_eq!(error.reversed(), tcp);
@@ -551,7 +551,7 @@ pub(crate) mod tests {
         let msg = icmp(
             Icmpv4Header {
                 msg_type: Icmpv4Type::DEST_UNREACHABLE,
-                code: 1,
+                code: icmpv4::Icmpv4Code::HOST_UNREACHABLE,
                 rest_of_header: 0,
             },
             &[0xEE; 4],

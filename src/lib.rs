@@ -49,8 +49,8 @@ pub use ipv6_ext::{
     Ipv6RoutingMut, Ipv6RoutingRef, Ipv6RoutingType,
 };
 
-pub use icmpv4::{Icmpv4, Icmpv4Header, Icmpv4Mut, Icmpv4Ref, Icmpv4Type};
-pub use icmpv6::{Icmpv6, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6Type};
+pub use icmpv4::{Icmpv4, Icmpv4Code, Icmpv4Header, Icmpv4Mut, Icmpv4Ref, Icmpv4Type};
+pub use icmpv6::{Icmpv6, Icmpv6Code, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6Type};
 pub use tcp::{Tcp, TcpFlags, TcpHeader, TcpMut, TcpOption, TcpOptions, TcpRef};
 pub use udp::{Udp, UdpHeader, UdpMut, UdpRef};
 
