@@ -462,10 +462,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv6<B> {
 /// the body is in place ([`Icmpv6::fill_checksum`]).
 ///
 /// ```
-/// use wireview::{Icmpv6, Icmpv6Header, Icmpv6Type};
+/// use wireview::{Icmpv6, Icmpv6Code, Icmpv6Header, Icmpv6Type};
 ///
 /// let mut buf = [0u8; 8];
-/// Icmpv6Header { msg_type: Icmpv6Type::PACKET_TOO_BIG, code: 0, rest_of_header: 1280 }
+/// Icmpv6Header { msg_type: Icmpv6Type::PACKET_TOO_BIG, code: Icmpv6Code(0), rest_of_header: 1280 }
 ///     .emit(&mut buf)?;
 /// assert_eq!(Icmpv6::new(&buf[..])?.mtu(), 1280);
 /// # Ok::<(), wireview::Error>(())

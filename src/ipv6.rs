@@ -77,7 +77,7 @@ const TC_SHIFT: u32 = 20;
 ///
 /// ```
 /// use core::net::Ipv6Addr;
-/// use wireview::{IpProtocol, Ipv6, Ipv6Mut};
+/// use wireview::{Hop, IpProtocol, Ipv6, Ipv6Mut};
 ///
 /// // An ICMPv6 echo request from 2001:db8::1 to 2001:db8::2, hop limit 64.
 /// let mut buf = [0u8; 48];
@@ -85,7 +85,7 @@ const TC_SHIFT: u32 = 20;
 /// buf[8..24].copy_from_slice(&"2001:db8::1".parse::<Ipv6Addr>().unwrap().octets());
 /// buf[24..40].copy_from_slice(&"2001:db8::2".parse::<Ipv6Addr>().unwrap().octets());
 /// let mut ip = Ipv6Mut::new(&mut buf[..])?;
-/// assert!(!ip.decrement_hop_limit());
+/// assert_eq!(ip.decrement_hop_limit(), Hop::Forward(63));
 /// let ip = Ipv6::new(&buf[..])?;
 /// assert_eq!((ip.hop_limit(), ip.next_header()), (63, IpProtocol::ICMPV6));
 /// assert_eq!(ip.payload().len(), 8);

@@ -91,13 +91,18 @@ impl fmt::Display for Vni {
 /// 8-byte header is there; after it no getter or setter can panic.
 ///
 /// ```
+/// use wireview::checksum::internet_checksum;
 /// use wireview::{Vni, Vxlan, VxlanMut};
 ///
 /// // I flag set, VNI 5000 (0x001388), then the inner frame.
 /// let mut buf = [0x08, 0, 0, 0, 0x00, 0x13, 0x88, 0, 0xde, 0xad];
+/// let before = internet_checksum(&buf);
 /// let mut vx = VxlanMut::new(&mut buf[..])?;
 /// assert_eq!(vx.vni().value(), 5000);
-/// vx.set_vni(Vni::new(42).unwrap());
+/// let delta = vx.set_vni(Vni::new(42).unwrap());
+/// // The delta keeps any checksum over these bytes right: in a packet,
+/// // the outer UDP one (`UdpMut::apply_delta(delta)`).
+/// assert_eq!(delta.apply(before), internet_checksum(&buf));
 /// let vx = Vxlan::new(&buf[..])?;
 /// assert!(vx.i_flag());
 /// assert_eq!((vx.vni().value(), vx.payload()), (42, &[0xde, 0xad][..]));
