@@ -141,7 +141,8 @@ fn nat(c: &mut Criterion) {
         b.iter(|| {
             i += 1;
             let (addr, port) = nat_for(i);
-            let mut pkt = Packet::ethernet_into(&walker, black_box(&mut f[..]), &mut layers).unwrap();
+            let mut pkt =
+                Packet::ethernet_into(&walker, black_box(&mut f[..]), &mut layers).unwrap();
             pkt.set_ipv4_src(1, addr).unwrap();
             pkt.set_src_port(2, port).unwrap();
         });
@@ -209,7 +210,9 @@ fn set_ttl(c: &mut Criterion) {
             let frame = black_box(&mut f[..]);
             walker.ethernet_into(frame, &mut layers);
             let ip = layers.get(1).unwrap();
-            Ipv4Mut::new(&mut frame[ip.start..ip.end]).unwrap().set_ttl(i);
+            Ipv4Mut::new(&mut frame[ip.start..ip.end])
+                .unwrap()
+                .set_ttl(i);
         });
     });
     assert!(valid(&f));
@@ -218,7 +221,8 @@ fn set_ttl(c: &mut Criterion) {
     group.bench_function("packet-ethernet_into-set_hop_limit", |b| {
         b.iter(|| {
             i = i.wrapping_add(1) | 2;
-            let mut pkt = Packet::ethernet_into(&walker, black_box(&mut f[..]), &mut layers).unwrap();
+            let mut pkt =
+                Packet::ethernet_into(&walker, black_box(&mut f[..]), &mut layers).unwrap();
             pkt.set_hop_limit(1, i).unwrap();
         });
     });
@@ -228,7 +232,8 @@ fn set_ttl(c: &mut Criterion) {
     group.bench_function("packet-network_into-set_hop_limit", |b| {
         b.iter(|| {
             i = i.wrapping_add(1) | 2;
-            let mut pkt = Packet::network_into(&walker, black_box(&mut f[..]), &mut layers).unwrap();
+            let mut pkt =
+                Packet::network_into(&walker, black_box(&mut f[..]), &mut layers).unwrap();
             pkt.set_hop_limit(1, i).unwrap();
         });
     });

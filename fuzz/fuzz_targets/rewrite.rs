@@ -29,7 +29,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use wireview::packet::Packet;
 use wireview::walk::{Layer, LayerKind, Layers};
-use wireview::{Dscp, Ecn, Error, Vid, Vni};
+use wireview::{Dscp, Ecn, Error, Hop, Vid, Vni};
 
 // Only `checksums` and its fields are used here; the tool tests use the rest.
 #[allow(dead_code)]
@@ -85,11 +85,11 @@ fn apply(pkt: &mut Packet<'_>, op: &Op) -> (Result<(), Error>, Range<usize>) {
             match (before, r) {
                 // Check, then decrement (RFC 1812 5.3.1): 0 and 1 expire
                 // here and are left as received.
-                (Ok(t), Ok(None)) => {
+                (Ok(t), Ok(Hop::Expired)) => {
                     assert!(t <= 1);
                     assert_eq!(pkt.hop_limit(i), Ok(t));
                 }
-                (Ok(t), Ok(Some(n))) => {
+                (Ok(t), Ok(Hop::Forward(n))) => {
                     assert!(t >= 2 && n == t - 1);
                     assert_eq!(pkt.hop_limit(i), Ok(n));
                 }
