@@ -114,6 +114,9 @@ const PSEUDO_PROTOCOLS: [(u8, usize, bool, Rule); 6] = [
     (136, 6, true, Rule::Udp),    // UDP-Lite, RFC 3828 section 3.1
 ];
 
+/// The longest piece a write is fixed up in at once.
+const PIECE: usize = 64;
+
 /// A frame and the layers a walk found in it, whose fields can be
 /// rewritten with every covering checksum kept right. See the [module
 /// docs](self).
@@ -266,7 +269,11 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 return Err(e);
             }
         }
-        for l in walked {
+        // A walk's layers nest inside the first one's extent and end with
+        // the last one's header: checking those two catches layers of a
+        // shorter buffer in O(1). Safety does not rest on it: every offset
+        // is checked again where it is used.
+        for l in [walked.get(0), walked.last()].into_iter().flatten() {
             let end = l.end.max(l.header_range().end);
             if end > buf.len() || l.start > end {
                 return Err(Error::OutOfRange {
@@ -295,17 +302,17 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     }
 
     /// The checksum layer `k` holds, if any, with what it covers.
+    #[inline]
     fn cover(&self, k: usize, l: &Layer) -> Option<Cover> {
-        let layers = self.layers.borrow();
-        let flags = layers.flags(k);
+        let flags = || self.layers.borrow().flags(k);
         let (off, rule, pseudo, region) = match l.kind {
             LayerKind::Ipv4 => (10, Rule::Plain, false, l.header_range()),
             LayerKind::Udp => (6, Rule::Udp, true, l.range()),
             LayerKind::Tcp => (16, Rule::Plain, true, l.range()),
-            LayerKind::Icmpv4 if flags & PARTIAL == 0 => (2, Rule::Icmpv4, false, l.range()),
+            LayerKind::Icmpv4 if flags() & PARTIAL == 0 => (2, Rule::Icmpv4, false, l.range()),
             LayerKind::Icmpv4 => (2, Rule::Plain, false, l.range()),
             LayerKind::Icmpv6 => (2, Rule::Plain, true, l.range()),
-            LayerKind::Gre if flags & GRE_CSUM != 0 && l.header_len >= 8 => {
+            LayerKind::Gre if flags() & GRE_CSUM != 0 && l.header_len >= 8 => {
                 (4, Rule::Plain, false, l.range())
             }
             LayerKind::Payload => {
@@ -399,28 +406,38 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// The fields a write must not touch, as `(range, layer, field)`: the
     /// checksum fields, and the length and protocol fields that checksums
     /// take into their pseudo-header.
-    fn protected(&self, k: usize, l: &Layer) -> [(Range<usize>, ErrorLayer, &'static str); 2] {
+    fn protected(&self, k: usize, l: &Layer) -> [(Range<usize>, ErrorLayer, &'static str); 3] {
         let s = l.start;
-        let none = (0..0, ErrorLayer::Packet, "");
+        let none = || (0..0, ErrorLayer::Packet, "");
         let csum = |off: usize, layer| (s + off..s + off + 2, layer, "checksum");
         match l.kind {
             LayerKind::Ipv4 => [
                 csum(10, ErrorLayer::Ipv4),
                 (s + 2..s + 4, ErrorLayer::Ipv4, "total length"),
+                (s + 9..s + 10, ErrorLayer::Ipv4, "protocol"),
             ],
-            LayerKind::Ipv6 => [(s + 4..s + 6, ErrorLayer::Ipv6, "payload length"), none],
+            LayerKind::Ipv6 => [
+                (s + 4..s + 6, ErrorLayer::Ipv6, "payload length"),
+                none(),
+                none(),
+            ],
             LayerKind::Udp => [
                 csum(6, ErrorLayer::Udp),
                 (s + 4..s + 6, ErrorLayer::Udp, "length"),
+                none(),
             ],
-            LayerKind::Tcp => [csum(16, ErrorLayer::Tcp), none],
-            LayerKind::Icmpv4 => [csum(2, ErrorLayer::Icmpv4), none],
-            LayerKind::Icmpv6 => [csum(2, ErrorLayer::Icmpv6), none],
+            LayerKind::Tcp => [csum(16, ErrorLayer::Tcp), none(), none()],
+            LayerKind::Icmpv4 => [csum(2, ErrorLayer::Icmpv4), none(), none()],
+            LayerKind::Icmpv6 => [csum(2, ErrorLayer::Icmpv6), none(), none()],
             LayerKind::Gre | LayerKind::Payload => match self.cover(k, l) {
-                Some(c) => [(c.at..c.at + 2, ErrorLayer::Packet, "checksum"), none],
-                None => [none.clone(), none],
+                Some(c) => [
+                    (c.at..c.at + 2, ErrorLayer::Packet, "checksum"),
+                    none(),
+                    none(),
+                ],
+                None => [none(), none(), none()],
             },
-            _ => [none.clone(), none],
+            _ => [none(), none(), none()],
         }
     }
 
@@ -435,9 +452,9 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::OutOfRange`] when the run ends past the buffer;
     /// [`Error::BadValue`] when it overlaps a checksum field (set those
-    /// through the layer's view) or a length field that a checksum takes
-    /// into its pseudo-header (IPv4 total length, IPv6 payload length, UDP
-    /// length). Nothing is written then.
+    /// through the layer's view) or a field that a checksum takes into its
+    /// pseudo-header besides the addresses (IPv4 total length and
+    /// protocol, IPv6 payload length, UDP length). Nothing is written then.
     pub fn write(&mut self, at: usize, bytes: &[u8]) -> Result<(), Error> {
         let end = at
             .checked_add(bytes.len())
@@ -449,7 +466,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             })?;
         let layers = self.layers.borrow();
         for (k, l) in layers.iter().enumerate() {
-            if at >= l.end && at >= l.header_range().end {
+            // Every protected field lies in its layer's header.
+            if end <= l.start || at >= l.header_range().end {
                 continue;
             }
             for (r, layer, field) in self.protected(k, &l) {
@@ -458,76 +476,69 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 }
             }
         }
-        // Split the run where a layer, header or pseudo-header range
-        // starts or ends, so that each piece lies wholly inside or wholly
-        // outside everything a checksum covers.
-        let mut from = at;
-        while from < end {
-            let to = self.next_cut(from, end);
-            self.write_piece(from, &bytes[from - at..to - at]);
-            from = to;
+        // One's-complement deltas add up, so a long run is fixed up piece
+        // by piece; each piece's old bytes are kept on the stack to clip
+        // against every covered range.
+        for (n, piece) in bytes.chunks(PIECE).enumerate() {
+            self.write_piece(at + n * PIECE, piece);
         }
         Ok(())
     }
 
-    /// The first place after `from` and before `end` where a covered range
-    /// starts or ends (`end` if none).
-    fn next_cut(&self, from: usize, end: usize) -> usize {
-        let layers = self.layers.borrow();
-        let mut cut = end;
-        let mut consider = |b: usize| {
-            if b > from && b < cut {
-                cut = b;
-            }
-        };
-        for (k, l) in layers.iter().enumerate() {
-            consider(l.start);
-            consider(l.header_range().end);
-            consider(l.end);
-            if matches!(
-                l.kind,
-                LayerKind::Udp | LayerKind::Tcp | LayerKind::Icmpv6 | LayerKind::Payload
-            ) {
-                for r in self.pseudo_ranges(k) {
-                    consider(r.start);
-                    consider(r.end);
-                }
-            }
-        }
-        cut
-    }
-
-    /// Writes one piece that lies wholly inside or outside every covered
-    /// range, and fixes the checksums.
+    /// Writes one piece of at most [`PIECE`] bytes and fixes the
+    /// checksums, innermost first, each fixed checksum field carried on as
+    /// a change to the checksums around it.
     fn write_piece(&mut self, at: usize, new: &[u8]) {
         let end = at + new.len();
-        // The change as seen from offset 0 of the buffer; `shifted` moves
-        // it to any range's alignment (only the parity matters).
-        let delta = Delta::replace_bytes(at, &self.buf[at..end], new);
-        self.buf[at..end].copy_from_slice(new);
-        if delta.is_none() {
+        let mut stash = [0u8; PIECE];
+        let old = &mut stash[..new.len()];
+        for (o, (b, n)) in old.iter_mut().zip(self.buf[at..end].iter_mut().zip(new)) {
+            *o = *b;
+            *b = *n;
+        }
+        let old = &*old;
+        // The change, as seen from offset 0 (only the parity of offsets
+        // matters); a range that holds the whole piece shifts it, one that
+        // holds part of it takes its own share.
+        let whole = Delta::replace_bytes(at, old, new);
+        if whole.is_none() {
+            // The same bytes, or a change no sum can see.
             return;
         }
-        // Changes of checksum fields made so far, all inside the layers
-        // still to come around them (a walk's layers nest).
+        let clip = |r: &Range<usize>| {
+            let (s, e) = (at.max(r.start), end.min(r.end));
+            if s == at && e == end {
+                whole.shifted(r.start)
+            } else if s < e {
+                Delta::replace_bytes(s - r.start, &old[s - at..e - at], &new[s - at..e - at])
+            } else {
+                Delta::NONE
+            }
+        };
+        // Whether the piece touches the pseudo-header addresses of an IP
+        // layer, and then the change it makes to the pseudo-header sum of
+        // every transport layer of that datagram (those up to the next IP
+        // layer).
+        let (pseudo, datagram) = self.pseudo_change(at, end, clip);
+        // Changes of checksum fields made so far (as seen from offset 0),
+        // all inside the layers still to come around them: a walk's
+        // layers nest.
         let mut carried = Delta::NONE;
         let count = self.layers.borrow().len();
         for k in (0..count).rev() {
             let Some(l) = self.layers.borrow().get(k) else {
                 continue;
             };
+            let in_datagram = datagram.contains(&k);
+            if carried.is_none() && (end <= l.start || at >= l.end) && !in_datagram {
+                continue;
+            }
             let Some(c) = self.cover(k, &l) else {
                 continue;
             };
-            let mut d = Delta::NONE;
-            if c.region.start <= at && end <= c.region.end {
-                d += delta.shifted(c.region.start);
-            } else if c.pseudo && at < l.start {
-                for r in self.pseudo_ranges(k) {
-                    if r.start <= at && end <= r.end {
-                        d += delta.shifted(r.start);
-                    }
-                }
+            let mut d = clip(&c.region);
+            if c.pseudo && in_datagram {
+                d += pseudo;
             }
             if l.kind != LayerKind::Ipv4 {
                 d += carried.shifted(c.region.start);
@@ -549,6 +560,62 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 carried += Delta::replace_u16(old, fixed).shifted(c.at);
             }
         }
+    }
+
+    /// The IP layer whose pseudo-header addresses the piece `at..end`
+    /// touches, as the change to the pseudo-header sum and the range of
+    /// layer indexes whose checksums take that pseudo-header (the layers
+    /// after it, up to the next IP layer); an empty range when none.
+    fn pseudo_change(
+        &self,
+        at: usize,
+        end: usize,
+        clip: impl Fn(&Range<usize>) -> Delta,
+    ) -> (Delta, Range<usize>) {
+        let layers = self.layers.borrow();
+        let mut found: Option<(usize, Delta)> = None;
+        for (k, l) in layers.iter().enumerate() {
+            if let Some((ip, d)) = found {
+                if l.kind.is_ip() {
+                    return (d, ip + 1..k);
+                }
+                continue;
+            }
+            // The addresses lie in the IP header or (final destination,
+            // home address) in its extension headers, all before the
+            // payload that starts where the next non-extension layer does.
+            if !l.kind.is_ip() || end <= l.start || at >= l.end {
+                continue;
+            }
+            // Within the fixed header but clear of its addresses: nothing
+            // of any pseudo-header (the common TTL / ToS write).
+            let addresses = if l.kind == LayerKind::Ipv4 {
+                l.start + 12..l.start + 20
+            } else {
+                l.start + 8..l.start + 40
+            };
+            let fixed_end = l.start + if l.kind == LayerKind::Ipv4 { 20 } else { 40 };
+            if end <= fixed_end && (end <= addresses.start || at >= addresses.end) {
+                return (Delta::NONE, 0..0);
+            }
+            let upper = layers
+                .iter()
+                .skip(k + 1)
+                .position(|x| !matches!(x.kind, LayerKind::Ipv6Ext(_)))
+                .map_or(layers.len(), |n| k + 1 + n);
+            if at >= layers.get(upper).map_or(l.end, |u| u.start) {
+                continue;
+            }
+            let mut d = Delta::NONE;
+            for r in self.pseudo_ranges(upper.min(layers.len())) {
+                d += clip(&r);
+            }
+            if d.is_none() {
+                return (Delta::NONE, 0..0);
+            }
+            found = Some((k, d));
+        }
+        found.map_or((Delta::NONE, 0..0), |(ip, d)| (d, ip + 1..layers.len()))
     }
 
     /// Layer `i` if it is one of `kinds` and its header lies inside the
@@ -1322,7 +1389,8 @@ pub(crate) mod tests {
                     } else {
                         // Next to the field, not on it: allowed (it may hit
                         // another field, which is fine here).
-                        let lengths = [(1, 2), (2, 4), (6, 2)];
+                        // Lengths and the IPv4 protocol byte (pseudo-header fields).
+                        let lengths = [(1, 2), (2, 4), (6, 2), (1, 9), (6, 9)];
                         let other = fields
                             .iter()
                             .map(|(_, j, o, _)| (*j, *o))

@@ -130,6 +130,7 @@ impl LayerKind {
     }
 
     /// Whether this is an IPv4 or IPv6 header.
+    #[inline]
     pub const fn is_ip(self) -> bool {
         matches!(self, LayerKind::Ipv4 | LayerKind::Ipv6)
     }
@@ -154,16 +155,19 @@ pub struct Layer {
 
 impl Layer {
     /// The header's bytes: `start..start + header_len`.
+    #[inline]
     pub const fn header_range(&self) -> Range<usize> {
         self.start..self.start.saturating_add(self.header_len)
     }
 
     /// The header and what it covers: `start..end`.
+    #[inline]
     pub const fn range(&self) -> Range<usize> {
         self.start..self.end
     }
 
     /// The payload after the header: `start + header_len..end`.
+    #[inline]
     pub const fn payload_range(&self) -> Range<usize> {
         self.start.saturating_add(self.header_len)..self.end
     }
@@ -331,11 +335,13 @@ impl Layers {
         }
     }
 
+    #[inline]
     fn slots(&self) -> &[Slot] {
         &self.found[..self.count]
     }
 
     /// Iterates over the layers, outermost first.
+    #[inline]
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             slots: self.slots().iter(),
@@ -343,6 +349,7 @@ impl Layers {
     }
 
     /// Number of layers found.
+    #[inline]
     pub const fn len(&self) -> usize {
         self.count
     }
@@ -353,17 +360,20 @@ impl Layers {
     }
 
     /// Layer `i`, outermost first.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<Layer> {
         self.slots().get(i).map(|s| s.layer())
     }
 
     /// The last layer found.
+    #[inline]
     pub fn last(&self) -> Option<Layer> {
         self.slots().last().map(|s| s.layer())
     }
 
     /// The error that ended the walk early, if one did. Its
     /// [`Error::layer`] names the layer that was malformed.
+    #[inline]
     pub const fn error(&self) -> Option<Error> {
         self.error
     }
@@ -373,11 +383,13 @@ impl Layers {
     /// ran out of captured bytes inside an IP datagram whose length goes
     /// on): the layers found are whole and can still be rewritten. Always
     /// false for a strict walk.
+    #[inline]
     pub const fn is_cut_short(&self) -> bool {
         self.cut
     }
 
     /// The index of the outermost or innermost layer of `kind`.
+    #[inline]
     pub fn find(&self, kind: LayerKind, which: Which) -> Option<usize> {
         self.find_by(|k| k == kind, which)
     }
@@ -397,6 +409,7 @@ impl Layers {
 
     /// The IP layer (IPv4 or IPv6) whose payload layer `i` is in: the
     /// nearest IP layer before it.
+    #[inline]
     pub fn enclosing_ip(&self, i: usize) -> Option<usize> {
         self.slots().get(..i)?.iter().rposition(|l| l.kind.is_ip())
     }
