@@ -23,6 +23,7 @@ pub mod icmpv6;
 pub mod tcp;
 pub mod udp;
 
+pub mod geneve;
 pub mod gre;
 pub mod macsec;
 pub mod vxlan;
@@ -54,6 +55,7 @@ pub use icmpv6::{Icmpv6, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6Type};
 pub use tcp::{Tcp, TcpFlags, TcpHeader, TcpMut, TcpOption, TcpOptions, TcpRef};
 pub use udp::{Udp, UdpHeader, UdpMut, UdpRef};
 
+pub use geneve::{Geneve, GeneveHeader, GeneveMut, GeneveOption, GeneveOptions, GeneveRef};
 pub use gre::{Gre, GreHeader, GreMut, GreRef};
 pub use macsec::{Macsec, MacsecHeader, MacsecMut, MacsecRef, Sci};
 pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};

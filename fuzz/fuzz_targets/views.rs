@@ -18,8 +18,8 @@ use libfuzzer_sys::fuzz_target;
 use wireview::checksum::{internet_checksum, Sum};
 use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Options};
 use wireview::{
-    Arp, Error, Ethernet, ExtHeaders, Gre, Icmpv4, Icmpv6, IpProtocol, Ipv4, Ipv6, Ipv6Auth,
-    Ipv6Fragment, Ipv6Routing, Macsec, Tcp, TcpOption, Udp, VlanTag, Vxlan,
+    Arp, Error, Ethernet, ExtHeaders, Geneve, Gre, Icmpv4, Icmpv6, IpProtocol, Ipv4, Ipv6,
+    Ipv6Auth, Ipv6Fragment, Ipv6Routing, Macsec, Tcp, TcpOption, Udp, VlanTag, Vxlan,
 };
 
 /// A constructor's error must render (every variant has a `Display`).
@@ -327,6 +327,38 @@ fn vxlan(b: &[u8]) {
     assert_eq!(v.header_len() + v.into_payload().len(), b.len());
 }
 
+fn geneve(b: &[u8]) {
+    let Ok(v) = Geneve::new(b).map_err(seen) else {
+        return;
+    };
+    assert_eq!(v.version(), 0);
+    black_box((
+        v.flags(),
+        v.oam(),
+        v.critical(),
+        v.protocol_type(),
+        v.reserved(),
+    ));
+    assert!(v.vni().value() < 1 << 24);
+    assert!(v.opt_len() <= 252 && v.opt_len() % 4 == 0);
+    assert_eq!(v.header_len(), 8 + v.opt_len());
+    assert_eq!(v.options_bytes().len(), v.opt_len());
+    layout(b, v.header(), v.payload());
+    let mut seen_len = 0;
+    for o in v.options() {
+        match o {
+            Ok(o) => {
+                black_box((o.class, o.option_type, o.is_critical()));
+                assert_eq!(o.data.len() % 4, 0);
+                seen_len += o.len();
+            }
+            Err(e) => seen(e),
+        }
+    }
+    assert!(seen_len <= v.opt_len());
+    assert_eq!(v.header_len() + v.into_payload().len(), b.len());
+}
+
 fn gre(b: &[u8]) {
     let Ok(v) = Gre::new(b).map_err(seen) else {
         return;
@@ -419,6 +451,7 @@ fuzz_target!(|data: &[u8]| {
     icmpv4(data);
     icmpv6(data, a6);
     vxlan(data);
+    geneve(data);
     gre(data);
     macsec(data, 16);
     macsec(data, usize::from(data.last().copied().unwrap_or(0) % 33));
