@@ -207,6 +207,9 @@ impl EtherType {
     pub const IPV6: EtherType = EtherType(0x86DD);
     /// MPLS unicast ([RFC 3032](https://www.rfc-editor.org/rfc/rfc3032)).
     pub const MPLS: EtherType = EtherType(0x8847);
+    /// MPLS unicast, the same value as [`MPLS`](Self::MPLS) under the name
+    /// RFC 5332 gives it beside [`MPLS_MULTICAST`](Self::MPLS_MULTICAST).
+    pub const MPLS_UNICAST: EtherType = EtherType(0x8847);
     /// MPLS multicast ([RFC 5332](https://www.rfc-editor.org/rfc/rfc5332)).
     pub const MPLS_MULTICAST: EtherType = EtherType(0x8848);
     /// IEEE 802.1ad service VLAN tag (S-tag) TPID, the outer tag of QinQ.

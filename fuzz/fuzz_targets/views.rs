@@ -19,7 +19,8 @@ use wireview::checksum::{internet_checksum, Sum};
 use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Options};
 use wireview::{
     Arp, Error, Ethernet, ExtHeaders, Geneve, Gre, Icmpv4, Icmpv6, IpProtocol, Ipv4, Ipv6,
-    Ipv6Auth, Ipv6Fragment, Ipv6Routing, Macsec, Tcp, TcpOption, Udp, VlanTag, Vxlan,
+    Ipv6Auth, Ipv6Fragment, Ipv6Routing, Macsec, Mpls, MplsStack, Tcp, TcpOption, Udp, VlanTag,
+    Vxlan,
 };
 
 /// A constructor's error must render (every variant has a `Display`).
@@ -359,6 +360,34 @@ fn geneve(b: &[u8]) {
     assert_eq!(v.header_len() + v.into_payload().len(), b.len());
 }
 
+fn mpls(b: &[u8]) {
+    if let Ok(v) = Mpls::new(b).map_err(seen) {
+        let h = v.to_header();
+        assert_eq!(h.entry(), v.entry());
+        assert_eq!(
+            (h.label, h.traffic_class, h.bottom_of_stack, h.ttl),
+            (v.label(), v.traffic_class(), v.bottom_of_stack(), v.ttl())
+        );
+        assert!(v.label().value() < 1 << 20 && v.traffic_class().value() < 8);
+        layout(b, v.header(), v.payload());
+        assert_eq!(v.header_len() + v.into_payload().len(), b.len());
+    }
+    let Ok(s) = MplsStack::new(b).map_err(seen) else {
+        return;
+    };
+    assert!(s.depth() >= 1);
+    assert_eq!(s.header_len(), 4 * s.depth());
+    assert_eq!(s.entries().len(), s.depth());
+    for (i, e) in s.entries().enumerate() {
+        assert_eq!(e.bottom_of_stack(), i + 1 == s.depth());
+        assert_eq!(s.entry(i), Some(e));
+    }
+    assert!(s.entry(s.depth()).is_none());
+    black_box((s.top().label(), s.bottom().ttl()));
+    layout(b, s.header(), s.payload());
+    assert_eq!(s.header_len() + s.into_payload().len(), b.len());
+}
+
 fn gre(b: &[u8]) {
     let Ok(v) = Gre::new(b).map_err(seen) else {
         return;
@@ -452,6 +481,7 @@ fuzz_target!(|data: &[u8]| {
     icmpv6(data, a6);
     vxlan(data);
     geneve(data);
+    mpls(data);
     gre(data);
     macsec(data, 16);
     macsec(data, usize::from(data.last().copied().unwrap_or(0) % 33));
