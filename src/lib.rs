@@ -25,6 +25,7 @@ pub mod udp;
 
 pub mod geneve;
 pub mod gre;
+pub mod gtpu;
 pub mod macsec;
 pub mod mpls;
 pub mod vxlan;
@@ -58,6 +59,7 @@ pub use udp::{Udp, UdpHeader, UdpMut, UdpRef};
 
 pub use geneve::{Geneve, GeneveHeader, GeneveMut, GeneveOption, GeneveOptions, GeneveRef};
 pub use gre::{Gre, GreHeader, GreMut, GreRef};
+pub use gtpu::{Gtpu, GtpuHeader, GtpuMessageType, GtpuMut, GtpuRef, PduSession};
 pub use macsec::{Macsec, MacsecHeader, MacsecMut, MacsecRef, Sci};
 pub use mpls::{Label, Mpls, MplsHeader, MplsMut, MplsRef, MplsStack, MplsStackMut, MplsStackRef};
 pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};

@@ -18,7 +18,7 @@ use libfuzzer_sys::fuzz_target;
 use wireview::checksum::{internet_checksum, Sum};
 use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Options};
 use wireview::{
-    Arp, Error, Ethernet, ExtHeaders, Geneve, Gre, Icmpv4, Icmpv6, IpProtocol, Ipv4, Ipv6,
+    Arp, Error, Ethernet, ExtHeaders, Geneve, Gre, Gtpu, Icmpv4, Icmpv6, IpProtocol, Ipv4, Ipv6,
     Ipv6Auth, Ipv6Fragment, Ipv6Routing, Macsec, Mpls, MplsStack, Tcp, TcpOption, Udp, VlanTag,
     Vxlan,
 };
@@ -388,6 +388,39 @@ fn mpls(b: &[u8]) {
     assert_eq!(s.header_len() + s.into_payload().len(), b.len());
 }
 
+fn gtpu(b: &[u8]) {
+    let Ok(v) = Gtpu::new(b).map_err(seen) else {
+        return;
+    };
+    assert_eq!(v.version(), 1);
+    black_box((v.flags(), v.pt(), v.message_type(), v.teid()));
+    assert_eq!(v.sequence_number().is_some(), v.s_flag());
+    assert_eq!(v.n_pdu_number().is_some(), v.pn_flag());
+    assert_eq!(v.next_extension_type().is_some(), v.e_flag());
+    assert_eq!(
+        v.has_optional_fields(),
+        v.e_flag() || v.s_flag() || v.pn_flag()
+    );
+    assert_eq!(v.packet_len(), 8 + usize::from(v.length()));
+    assert!(v.header_len() <= v.packet_len() && v.packet_len() <= b.len());
+    let mut ext_len = 0;
+    for e in v.extensions() {
+        let e = e.expect("new checked the extension chain");
+        black_box((e.ext_type, e.next_type, e.comprehension(), e.pdu_session()));
+        ext_len += e.len();
+    }
+    let fixed = if v.has_optional_fields() { 12 } else { 8 };
+    assert_eq!(v.header_len(), fixed + ext_len);
+    if let Some(p) = v.pdu_session() {
+        assert!(p.qfi <= 63 && p.pdu_type <= 15);
+    }
+    layout(b, v.header(), v.payload());
+    assert_eq!(
+        v.header_len() + v.into_payload().len(),
+        8 + usize::from(v.length())
+    );
+}
+
 fn gre(b: &[u8]) {
     let Ok(v) = Gre::new(b).map_err(seen) else {
         return;
@@ -482,6 +515,7 @@ fuzz_target!(|data: &[u8]| {
     vxlan(data);
     geneve(data);
     mpls(data);
+    gtpu(data);
     gre(data);
     macsec(data, 16);
     macsec(data, usize::from(data.last().copied().unwrap_or(0) % 33));
