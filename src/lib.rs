@@ -28,6 +28,7 @@ pub mod gre;
 pub mod gtpu;
 pub mod macsec;
 pub mod mpls;
+pub mod pppoe;
 pub mod vxlan;
 
 pub mod flow;
@@ -62,6 +63,7 @@ pub use gre::{Gre, GreHeader, GreMut, GreRef};
 pub use gtpu::{Gtpu, GtpuHeader, GtpuMessageType, GtpuMut, GtpuRef, PduSession};
 pub use macsec::{Macsec, MacsecHeader, MacsecMut, MacsecRef, Sci};
 pub use mpls::{Label, Mpls, MplsHeader, MplsMut, MplsRef, MplsStack, MplsStackMut, MplsStackRef};
+pub use pppoe::{PppProtocol, Pppoe, PppoeCode, PppoeDiscovery, PppoeHeader, PppoeMut, PppoeRef};
 pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};
 
 pub use flow::FlowKey;

@@ -19,8 +19,8 @@ use wireview::checksum::{internet_checksum, Sum};
 use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Options};
 use wireview::{
     Arp, Error, Ethernet, ExtHeaders, Geneve, Gre, Gtpu, Icmpv4, Icmpv6, IpProtocol, Ipv4, Ipv6,
-    Ipv6Auth, Ipv6Fragment, Ipv6Routing, Macsec, Mpls, MplsStack, Tcp, TcpOption, Udp, VlanTag,
-    Vxlan,
+    Ipv6Auth, Ipv6Fragment, Ipv6Routing, Macsec, Mpls, MplsStack, Pppoe, PppoeDiscovery, Tcp,
+    TcpOption, Udp, VlanTag, Vxlan,
 };
 
 /// A constructor's error must render (every variant has a `Display`).
@@ -421,6 +421,40 @@ fn gtpu(b: &[u8]) {
     );
 }
 
+fn pppoe(b: &[u8]) {
+    if let Ok(v) = Pppoe::new(b).map_err(seen) {
+        assert_eq!((v.version(), v.pppoe_type(), v.code().0), (1, 1, 0));
+        black_box((
+            v.session_id(),
+            v.ppp_protocol(),
+            v.ppp_protocol().to_string(),
+        ));
+        assert_eq!(v.packet_len(), 6 + usize::from(v.length()));
+        assert!(v.length() >= 2 && v.packet_len() <= b.len());
+        layout(b, v.header(), v.payload());
+        assert_eq!(
+            v.header_len() + v.into_payload().len(),
+            6 + usize::from(v.length())
+        );
+    }
+    let Ok(d) = PppoeDiscovery::new(b).map_err(seen) else {
+        return;
+    };
+    assert_eq!((d.version(), d.pppoe_type()), (1, 1));
+    black_box((d.code(), d.code().to_string(), d.session_id()));
+    assert_eq!(d.payload().len(), usize::from(d.length()));
+    layout(b, d.header(), d.payload());
+    let mut n = 0;
+    for t in d.tags() {
+        n += 1;
+        match t {
+            Ok(t) => black_box((t.tag_type, t.value)),
+            Err(e) => return seen(e),
+        };
+    }
+    assert!(n <= d.payload().len() / 4 + 1);
+}
+
 fn gre(b: &[u8]) {
     let Ok(v) = Gre::new(b).map_err(seen) else {
         return;
@@ -516,6 +550,7 @@ fuzz_target!(|data: &[u8]| {
     geneve(data);
     mpls(data);
     gtpu(data);
+    pppoe(data);
     gre(data);
     macsec(data, 16);
     macsec(data, usize::from(data.last().copied().unwrap_or(0) % 33));
