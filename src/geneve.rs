@@ -531,7 +531,7 @@ impl GeneveHeader<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::vec::Vec;
@@ -539,7 +539,7 @@ mod tests {
     /// The first frame of tcpdump's `geneve.pcap` (156 bytes): an ICMP echo
     /// request from 30.0.0.1 to 30.0.0.2 in an Ethernet frame in Geneve
     /// VNI 10, with one critical option, between 20.0.0.1 and 20.0.0.2.
-    const GENEVE_FRAME: [u8; 156] = [
+    pub(crate) const GENEVE_FRAME: [u8; 156] = [
         0x00, 0x1b, 0x21, 0x3c, 0xac, 0x30, 0x00, 0x1b, 0x21, 0x3c, 0xab, 0x64, // MACs
         0x08, 0x00, // EtherType IPv4
         0x45, 0x00, 0x00, 0x8e, 0xdf, 0xad, 0x40, 0x00, 0x40, 0x11, 0x32, 0xaf, // IPv4, UDP

@@ -791,7 +791,7 @@ impl GtpuHeader {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::vec::Vec;
@@ -801,7 +801,7 @@ mod tests {
     /// independent `GTP_U_Header / GTPPDUSessionContainer`): TEID
     /// 0x1234abcd, a PDU Session Container with QFI 9, then an ICMP echo
     /// request from the UE 10.45.0.2 to 8.8.8.8 with data "ping".
-    const UL_GPDU: [u8; 48] = [
+    pub(crate) const UL_GPDU: [u8; 48] = [
         0x34, // version 1, PT 1, E
         0xff, // G-PDU
         0x00, 0x28, // length 40: 4 optional + 4 extension + 32 T-PDU

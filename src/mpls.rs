@@ -720,7 +720,7 @@ pub fn swap(buf: &mut [u8], start: usize, label: Label) -> Result<(Label, Delta)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::string::ToString;
@@ -739,7 +739,7 @@ mod tests {
     /// tcpdump's `mpls-over-udp.pcap`, first frame (130 bytes): MPLS over
     /// UDP (RFC 7510) from 10.100.12.170 to 10.100.13.157, one entry, then
     /// an ICMP echo request from 10.3.0.10 to 10.1.0.10.
-    const MPLS_UDP_FRAME: [u8; 130] = [
+    pub(crate) const MPLS_UDP_FRAME: [u8; 130] = [
         0x52, 0x9a, 0x00, 0xc8, 0x4f, 0x88, 0x52, 0x9a, 0x00, 0x82, 0x5c, 0x62, // MACs
         0x08, 0x00, // IPv4
         0x45, 0x00, 0x00, 0x74, 0x67, 0x6f, 0x00, 0x00, 0x40, 0x11, 0xe3, 0xfb, // IPv4, UDP

@@ -581,7 +581,7 @@ impl<'a> Iterator for PppoeTags<'a> {
 impl FusedIterator for PppoeTags<'_> {}
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::string::ToString;
@@ -589,7 +589,7 @@ mod tests {
 
     /// The first frame of tcpdump's `pppoes.pcap` (34 bytes): an LCP
     /// echo request in PPPoE session 0x0017.
-    const SESSION_FRAME: [u8; 34] = [
+    pub(crate) const SESSION_FRAME: [u8; 34] = [
         0x00, 0x02, 0x18, 0x03, 0x00, 0x07, 0x00, 0x04, 0x23, 0xa9, 0x5d, 0x8e, // MACs
         0x88, 0x64, // EtherType PPPoE session
         0x11, 0x00, // VER 1, TYPE 1, CODE 0
