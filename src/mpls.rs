@@ -477,7 +477,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> MplsStack<B> {
     /// The entry at `index`, writable (0 is the top), or `None` past the
     /// bottom. Its setters' deltas are seen from that entry's start, 4
     /// octets per entry below the top: an even offset, so they apply to
-    /// an outer checksum as they are.
+    /// an outer checksum as they are. (Changing an S bit through it
+    /// changes where the stack ends; this view keeps the depth it found,
+    /// and a new one finds the new depth.)
     pub fn entry_mut(&mut self, index: usize) -> Option<MplsMut<'_>> {
         (index < self.depth)
             .then(|| Mpls::new_unchecked(&mut self.buf.as_mut()[index * HEADER_LEN..]))
@@ -968,6 +970,14 @@ pub(crate) mod tests {
             emit_stack(&[outer, outer], &mut buf[..7]),
             Err(Error::NoRoom { needed: 8, .. })
         ));
+    }
+
+    #[test]
+    fn constants_agree_with_etherparse() {
+        assert_eq!(
+            crate::ip::IpProtocol::MPLS_IN_IP.0,
+            etherparse::IpNumber::MPLS_IN_IP.0
+        );
     }
 
     #[test]
