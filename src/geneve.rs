@@ -258,6 +258,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Geneve<B> {
 
     /// Sets the virtual network identifier. Returns the change for the
     /// outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the Geneve header, or it is left wrong"]
     pub fn set_vni(&mut self, vni: Vni) -> Delta {
         let v = vni.value().to_be_bytes();
         self.write(f::VNI.start, &v[1..])
@@ -265,18 +266,21 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Geneve<B> {
 
     /// Sets the protocol type of the payload. Returns the change for the
     /// outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the Geneve header, or it is left wrong"]
     pub fn set_protocol_type(&mut self, protocol_type: EtherType) -> Delta {
         self.write(f::PROTOCOL_TYPE, &protocol_type.0.to_be_bytes())
     }
 
     /// Sets the whole octet of the O and C bits and the reserved bits.
     /// Returns the change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the Geneve header, or it is left wrong"]
     pub fn set_flags(&mut self, flags: u8) -> Delta {
         self.write(f::FLAGS, &[flags])
     }
 
     /// Sets or clears the O (OAM) bit, keeping the other bits. Returns the
     /// change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the Geneve header, or it is left wrong"]
     pub fn set_oam(&mut self, oam: bool) -> Delta {
         let v = self.flags() & !FLAG_O;
         self.set_flags(if oam { v | FLAG_O } else { v })
@@ -284,6 +288,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Geneve<B> {
 
     /// Sets or clears the C (critical options present) bit, keeping the
     /// other bits. Returns the change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the Geneve header, or it is left wrong"]
     pub fn set_critical(&mut self, critical: bool) -> Delta {
         let v = self.flags() & !FLAG_C;
         self.set_flags(if critical { v | FLAG_C } else { v })
@@ -291,6 +296,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Geneve<B> {
 
     /// Sets the reserved octet after the VNI. Returns the change for the
     /// outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the Geneve header, or it is left wrong"]
     pub fn set_reserved(&mut self, value: u8) -> Delta {
         self.write(f::RESERVED, &[value])
     }

@@ -368,12 +368,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Gtpu<B> {
 
     /// Sets the tunnel endpoint identifier. Returns the change for the
     /// outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the GTP-U header, or it is left wrong"]
     pub fn set_teid(&mut self, teid: u32) -> Delta {
         self.write(f::TEID, &teid.to_be_bytes())
     }
 
     /// Sets the message type. Returns the change for the outer UDP
     /// checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the GTP-U header, or it is left wrong"]
     pub fn set_message_type(&mut self, message_type: GtpuMessageType) -> Delta {
         self.write(f::MESSAGE_TYPE, &[message_type.0])
     }

@@ -44,6 +44,7 @@ use core::iter::FusedIterator;
 use crate::checksum::{self, Delta};
 use crate::error::{Error, Layer};
 use crate::field;
+use crate::ip::Hop;
 
 /// Length of one label stack entry, in octets.
 pub const HEADER_LEN: usize = 4;
@@ -187,7 +188,7 @@ impl fmt::Display for TrafficClass {
 /// let mut m = MplsMut::new(&mut buf[..])?;
 /// assert_eq!((m.label().value(), m.bottom_of_stack(), m.ttl()), (16006, true, 255));
 /// let _delta = m.set_label(Label::new(17).unwrap());
-/// assert!(m.decrement_ttl().is_some());
+/// assert_eq!(m.decrement_ttl().0, wireview::ip::Hop::Forward(254));
 /// let m = Mpls::new(&buf[..])?;
 /// assert_eq!((m.label().value(), m.ttl(), m.payload()), (17, 254, &[0x45, 0][..]));
 /// # Ok::<(), wireview::Error>(())
@@ -298,17 +299,20 @@ impl<'a> Mpls<&'a mut [u8]> {
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Mpls<B> {
     /// Writes the whole entry and returns the change, as seen from the
     /// entry's start, for an outer UDP or GRE checksum.
+    #[must_use = "apply the returned Delta to the outer UDP or GRE checksum that covers the label stack (if there is one), or it is left wrong"]
     pub fn set_entry(&mut self, entry: u32) -> Delta {
         checksum::replace(self.buf.as_mut(), 0, 0, &entry.to_be_bytes())
     }
 
     /// Sets the label. Returns the change for an outer checksum.
+    #[must_use = "apply the returned Delta to the outer UDP or GRE checksum that covers the label stack (if there is one), or it is left wrong"]
     pub fn set_label(&mut self, label: Label) -> Delta {
         let e = self.entry() & ((1 << LABEL_SHIFT) - 1);
         self.set_entry(e | (label.0 << LABEL_SHIFT))
     }
 
     /// Sets the traffic class. Returns the change for an outer checksum.
+    #[must_use = "apply the returned Delta to the outer UDP or GRE checksum that covers the label stack (if there is one), or it is left wrong"]
     pub fn set_traffic_class(&mut self, tc: TrafficClass) -> Delta {
         let e = self.entry() & !(7 << TC_SHIFT);
         self.set_entry(e | (u32::from(tc.0) << TC_SHIFT))
@@ -316,30 +320,44 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Mpls<B> {
 
     /// Sets or clears the S (bottom of stack) bit. Returns the change for
     /// an outer checksum.
+    #[must_use = "apply the returned Delta to the outer UDP or GRE checksum that covers the label stack (if there is one), or it is left wrong"]
     pub fn set_bottom_of_stack(&mut self, s: bool) -> Delta {
         let e = self.entry() & !S_BIT;
         self.set_entry(if s { e | S_BIT } else { e })
     }
 
     /// Sets the time to live. Returns the change for an outer checksum.
+    #[must_use = "apply the returned Delta to the outer UDP or GRE checksum that covers the label stack (if there is one), or it is left wrong"]
     pub fn set_ttl(&mut self, ttl: u8) -> Delta {
         checksum::replace(self.buf.as_mut(), 0, TTL_AT, &[ttl])
     }
 
     /// Decrements the TTL as a label switching router does before
-    /// forwarding, checking first: an entry whose TTL is 0 or 1 has
-    /// expired, is left unchanged and gives `None` (the packet must be
-    /// dropped, or answered with an ICMP time exceeded as RFC 3032 section
-    /// 2.3.2 describes). Otherwise the TTL goes down by one and the change
-    /// for an outer checksum is returned.
+    /// forwarding, checking first, as
+    /// [`Ipv4::decrement_ttl`](crate::ipv4::Ipv4::decrement_ttl) does: an
+    /// entry whose TTL is 0 or 1 has expired, is left unchanged and gives
+    /// [`Hop::Expired`] with [`Delta::NONE`] (the packet must be dropped,
+    /// or answered with an ICMP time exceeded as RFC 3032 section 2.3.2
+    /// describes). Otherwise the TTL goes down by one: [`Hop::Forward`]
+    /// with the new TTL, and the change for an outer checksum.
     ///
-    /// (Unlike [`Ipv4::decrement_ttl`](crate::ipv4::Ipv4::decrement_ttl),
-    /// which decrements, then reports a TTL of 0, this never writes a TTL
-    /// of 0 into a packet.)
-    pub fn decrement_ttl(&mut self) -> Option<Delta> {
-        match self.ttl() {
-            0 | 1 => None,
-            ttl => Some(self.set_ttl(ttl - 1)),
+    /// ```
+    /// use wireview::ip::Hop;
+    /// use wireview::mpls::MplsMut;
+    ///
+    /// let mut buf = [0x00, 0x06, 0x41, 0x02]; // label 100, S, TTL 2
+    /// let mut m = MplsMut::new(&mut buf[..])?;
+    /// assert_eq!(m.decrement_ttl().0, Hop::Forward(1));
+    /// assert_eq!(m.decrement_ttl().0, Hop::Expired);
+    /// assert_eq!(m.ttl(), 1);
+    /// # Ok::<(), wireview::Error>(())
+    /// ```
+    #[must_use = "an expired packet must be dropped, and the Delta applied to an outer checksum that covers the stack"]
+    pub fn decrement_ttl(&mut self) -> (Hop, Delta) {
+        let hop = Hop::of(self.ttl());
+        match hop {
+            Hop::Forward(ttl) => (hop, self.set_ttl(ttl)),
+            Hop::Expired => (hop, Delta::NONE),
         }
     }
 
@@ -649,9 +667,9 @@ pub fn emit_stack(entries: &[MplsHeader], buf: &mut [u8]) -> Result<usize, Error
 /// let mut buf = [0u8; 8 + 2];
 /// buf[8..].copy_from_slice(&[0x45, 0x00]); // an IPv4 packet at 8
 /// let bottom = MplsHeader { label: Label::new(200).unwrap(), bottom_of_stack: true, ttl: 64, ..MplsHeader::default() };
-/// let start = mpls::push(&mut buf, 8, &bottom)?;
+/// let start = mpls::push(&mut buf, 8, bottom)?;
 /// let top = MplsHeader { label: Label::new(100).unwrap(), bottom_of_stack: false, ..bottom };
-/// let start = mpls::push(&mut buf, start, &top)?;
+/// let start = mpls::push(&mut buf, start, top)?;
 /// assert_eq!(start, 0);
 /// let stack = MplsStack::new(&buf[start..])?;
 /// assert_eq!((stack.depth(), stack.top().label().value()), (2, 100));
@@ -662,15 +680,14 @@ pub fn emit_stack(entries: &[MplsHeader], buf: &mut [u8]) -> Result<usize, Error
 /// ```
 ///
 /// # Errors
-/// [`Error::NoRoom`] when `start < 4`; [`Error::BadLength`] when `start`
+/// [`Error::NoRoom`] when `start < 4`; [`Error::OutOfRange`] when `start`
 /// is past the end of `buf`. `buf` is left unchanged on error.
-pub fn push(buf: &mut [u8], start: usize, entry: &MplsHeader) -> Result<usize, Error> {
+pub fn push(buf: &mut [u8], start: usize, entry: MplsHeader) -> Result<usize, Error> {
     if start > buf.len() {
-        return Err(Error::BadLength {
-            layer: Layer::Mpls,
-            found: start,
-            min: 0,
-            max: buf.len(),
+        return Err(Error::OutOfRange {
+            start,
+            end: start,
+            len: buf.len(),
         });
     }
     let new_start = start.checked_sub(HEADER_LEN).ok_or(Error::NoRoom {
@@ -711,6 +728,7 @@ pub fn pop(buf: &[u8], start: usize) -> Result<(usize, MplsHeader), Error> {
 ///
 /// # Errors
 /// [`Error::Truncated`] when fewer than 4 bytes follow `start`.
+#[must_use = "apply the returned Delta to the outer UDP or GRE checksum that covers the label stack (if there is one), or it is left wrong"]
 pub fn swap(buf: &mut [u8], start: usize, label: Label) -> Result<(Label, Delta), Error> {
     let available = buf.len().saturating_sub(start);
     if available < HEADER_LEN {
@@ -907,28 +925,32 @@ pub(crate) mod tests {
             ttl: 2,
             ..MplsHeader::default()
         };
-        let start = push(&mut buf, 8, &inner).unwrap();
+        let start = push(&mut buf, 8, inner).unwrap();
         let outer = MplsHeader {
             label: Label::new(1000).unwrap(),
             bottom_of_stack: false,
             ttl: 64,
             ..MplsHeader::default()
         };
-        let start = push(&mut buf, start, &outer).unwrap();
+        let start = push(&mut buf, start, outer).unwrap();
         assert_eq!(start, 0);
         assert_eq!(buf[..8], [0x00, 0x3e, 0x80, 0x40, 0x00, 0x01, 0x01, 0x02]);
         assert_eq!(
-            push(&mut buf, 3, &outer),
+            push(&mut buf, 3, outer),
             Err(Error::NoRoom {
                 layer: Layer::Mpls,
                 needed: 4,
                 available: 3
             })
         );
-        assert!(matches!(
-            push(&mut buf, 29, &outer),
-            Err(Error::BadLength { .. })
-        ));
+        assert_eq!(
+            push(&mut buf, 29, outer),
+            Err(Error::OutOfRange {
+                start: 29,
+                end: 29,
+                len: 28
+            })
+        );
         let (old, _) = swap(&mut buf, 0, Label::new(2000).unwrap()).unwrap();
         assert_eq!(old.value(), 1000);
         assert_eq!(buf[..4], [0x00, 0x7d, 0x00, 0x40]);
@@ -937,13 +959,15 @@ pub(crate) mod tests {
         let mut stack = MplsStack::new(&mut buf[start..]).unwrap();
         assert_eq!(stack.depth(), 1);
         let mut e = stack.entry_mut(0).unwrap();
-        assert!(e.decrement_ttl().is_some());
+        let (hop, delta) = e.decrement_ttl();
+        assert_eq!(hop, Hop::Forward(1));
+        assert_eq!(delta, Delta::replace_bytes(3, &[2], &[1]));
         assert_eq!(e.ttl(), 1);
-        // Expired: left unchanged, reported as None.
-        assert_eq!(e.decrement_ttl(), None);
+        // Expired: left unchanged, reported as such, no change to carry.
+        assert_eq!(e.decrement_ttl(), (Hop::Expired, Delta::NONE));
         assert_eq!(e.ttl(), 1);
         let _ = e.set_ttl(0);
-        assert_eq!(e.decrement_ttl(), None);
+        assert_eq!(e.decrement_ttl(), (Hop::Expired, Delta::NONE));
         assert_eq!(e.ttl(), 0);
         assert!(stack.entry_mut(1).is_none());
         stack.payload_mut()[0] = 0x46;
@@ -1067,7 +1091,7 @@ pub(crate) mod tests {
                     0 => e.set_label(Label(v & Label::MAX)),
                     1 => e.set_traffic_class(TrafficClass(v as u8 & 7)),
                     2 => e.set_ttl(v as u8),
-                    3 => e.decrement_ttl().unwrap_or(Delta::NONE),
+                    3 => e.decrement_ttl().1,
                     4 => e.set_entry(v | S_BIT),
                     _ => e.set_bottom_of_stack(true),
                 };

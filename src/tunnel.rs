@@ -43,6 +43,7 @@
 //! let mut buf = [0u8; 20 + 28];
 //! let inner = Ipv4Header { protocol: IpProtocol::UDP, payload_len: 8, ..Ipv4Header::default() };
 //! inner.emit(&mut buf[20..])?;
+//! buf[44..46].copy_from_slice(&8u16.to_be_bytes()); // the UDP length
 //! let outer = OuterIp::V4(Ipv4Header {
 //!     src: Ipv4Addr::new(192, 0, 2, 1),
 //!     dst: Ipv4Addr::new(192, 0, 2, 2),
@@ -94,13 +95,18 @@ impl OuterIp {
         }
     }
 
+    /// The layer errors about this header name.
+    const fn layer(&self) -> Layer {
+        match self {
+            OuterIp::V4(_) => Layer::Ipv4,
+            OuterIp::V6(_) => Layer::Ipv6,
+        }
+    }
+
     /// Writes the header at the start of `buf` for a payload of
     /// `payload_len` octets of `protocol`.
     fn emit(&self, buf: &mut [u8], protocol: IpProtocol, payload_len: usize) -> Result<(), Error> {
-        let layer = match self {
-            OuterIp::V4(_) => Layer::Ipv4,
-            OuterIp::V6(_) => Layer::Ipv6,
-        };
+        let layer = self.layer();
         // The IPv4 builder also refuses a total length beyond 16 bits.
         let len = u16::try_from(payload_len).map_err(|_| bad_len(layer, payload_len))?;
         match *self {
@@ -132,7 +138,8 @@ const fn bad_len(layer: Layer, found: usize) -> Error {
 }
 
 /// Checks `buf[start..end]` is a packet with `headroom` bytes before it and
-/// returns the new start.
+/// returns the new start. `layer` is what a lack of headroom is reported
+/// at; a range outside `buf` is the caller's, [`Error::OutOfRange`].
 fn make_room(
     buf: &[u8],
     start: usize,
@@ -141,11 +148,10 @@ fn make_room(
     layer: Layer,
 ) -> Result<usize, Error> {
     if start > end || end > buf.len() {
-        return Err(Error::BadLength {
-            layer,
-            found: end,
-            min: start,
-            max: buf.len(),
+        return Err(Error::OutOfRange {
+            start,
+            end,
+            len: buf.len(),
         });
     }
     start.checked_sub(headroom).ok_or(Error::NoRoom {
@@ -161,22 +167,32 @@ fn make_room(
 /// (`start - outer.header_len()`).
 ///
 /// # Errors
-/// [`Error::NoRoom`] when `start` leaves less headroom than the outer
-/// header; [`Error::BadVersion`] when the inner packet is not IPv4 or IPv6;
-/// [`Error::BadLength`] when `start..end` is not inside `buf` or the result
-/// would not fit the outer length field.
+/// [`Error::OutOfRange`] when `start..end` is not inside `buf`;
+/// [`Error::NoRoom`] (at the outer header's layer) when `start` leaves less
+/// headroom than the outer header; [`Error::BadVersion`] when the inner
+/// packet is not IPv4 or IPv6; [`Error::Truncated`] when it is empty
+/// (reported as IPv4's 20 bytes needed) or shorter than its fixed IP
+/// header; [`Error::BadLength`] when the result would not fit the outer
+/// length field.
 pub fn encap_ip(buf: &mut [u8], start: usize, end: usize, outer: &OuterIp) -> Result<usize, Error> {
-    let new_start = make_room(buf, start, end, outer.header_len(), Layer::Ipv4)?;
-    let protocol = match buf.get(start).map(|b| b >> 4) {
-        Some(4) => IpProtocol::IPV4,
-        Some(6) => IpProtocol::IPV6,
-        v => {
+    let new_start = make_room(buf, start, end, outer.header_len(), outer.layer())?;
+    // Only the inner packet's own bytes are read: an empty one has no
+    // version, and the byte at `end` is not its.
+    let inner = &buf[start..end];
+    let (protocol, layer, min) = match inner.first().map(|b| b >> 4) {
+        Some(4) => (IpProtocol::IPV4, Layer::Ipv4, ipv4::HEADER_LEN),
+        Some(6) => (IpProtocol::IPV6, Layer::Ipv6, ipv6::HEADER_LEN),
+        None => return Err(Error::truncated(Layer::Ipv4, ipv4::HEADER_LEN, 0)),
+        Some(v) => {
             return Err(Error::BadVersion {
                 layer: Layer::Ipv4,
-                found: v.unwrap_or(0),
+                found: v,
             })
         }
     };
+    if inner.len() < min {
+        return Err(Error::truncated(layer, min, inner.len()));
+    }
     outer.emit(&mut buf[new_start..start], protocol, end - start)?;
     Ok(new_start)
 }
@@ -188,7 +204,8 @@ pub fn encap_ip(buf: &mut [u8], start: usize, end: usize, outer: &OuterIp) -> Re
 /// `gre.checksum` is set. Returns the new start.
 ///
 /// # Errors
-/// As [`encap_ip`], without the version check.
+/// [`Error::OutOfRange`], [`Error::NoRoom`] (at [`Layer::Gre`]) and
+/// [`Error::BadLength`] as [`encap_ip`]; the inner packet is not read.
 pub fn encap_gre(
     buf: &mut [u8],
     start: usize,
@@ -249,7 +266,7 @@ pub struct VxlanEncap {
 /// ```
 ///
 /// # Errors
-/// As [`encap_gre`].
+/// As [`encap_gre`], with [`Error::NoRoom`] at [`Layer::Vxlan`].
 pub fn encap_vxlan(
     buf: &mut [u8],
     start: usize,
@@ -306,10 +323,25 @@ pub enum Tunnel {
     Ipv4InIpv6,
     /// IPv6 in IPv6.
     Ipv6InIpv6,
-    /// GRE, with the inner packet's protocol type.
-    Gre(EtherType),
-    /// VXLAN, with its network identifier.
-    Vxlan(Vni),
+    /// GRE, with what its header says of the inner packet.
+    Gre {
+        /// The inner packet's protocol type.
+        protocol: EtherType,
+        /// The key, when the K bit is set ([RFC 2890]).
+        ///
+        /// [RFC 2890]: https://www.rfc-editor.org/rfc/rfc2890
+        key: Option<u32>,
+        /// The sequence number, when the S bit is set.
+        seq: Option<u32>,
+    },
+    /// VXLAN, with its network identifier and flags octet (the I flag is
+    /// always set: [`decap`] refuses a header without it).
+    Vxlan {
+        /// The VXLAN network identifier.
+        vni: Vni,
+        /// The flags octet, reserved bits included.
+        flags: u8,
+    },
 }
 
 /// The result of [`decap`].
@@ -328,57 +360,70 @@ pub struct Decapsulated {
 /// headers), GRE, or VXLAN on UDP port 4789. Decapsulating is then using
 /// `packet[inner]`; nothing moves.
 ///
+/// The walk is strict ([`Walker::new`](crate::walk::Walker::new)): this
+/// is a tunnel endpoint's data path.
+///
 /// # Errors
-/// The walk's error when a header up to the inner packet is malformed;
-/// [`Error::BadValue`] when the packet is not a tunnel this crate knows.
+/// The walk's error when any header is malformed (including a VXLAN
+/// header whose I flag is clear, RFC 7348, and an inner frame cut short);
+/// [`Error::BadValue`] when the packet is not a tunnel this crate knows;
+/// [`Error::BadLength`] when the inner packet is empty.
 pub fn decap(packet: &[u8]) -> Result<Decapsulated, Error> {
     let layers = Layers::from_ip(packet);
+    // A tunnel endpoint is a data plane: a malformed header anywhere (a
+    // VXLAN header without its I flag, RFC 7348; an inner frame that is
+    // cut short) drops the packet, as Linux does.
+    if let Some(e) = layers.error() {
+        return Err(e);
+    }
     let not_tunnel = Error::BadValue {
         layer: Layer::Ipv4,
         field: "protocol (not a tunnel)",
     };
-    let Some(outer) = layers.get(0).filter(|l| l.kind.is_ip()) else {
-        return Err(layers.error().unwrap_or(not_tunnel));
-    };
+    let outer = layers.get(0).filter(|l| l.kind.is_ip()).ok_or(not_tunnel)?;
     // The first layer after the outer IP header and its extension headers.
-    let Some((i, next)) = layers
+    let (i, next) = layers
         .iter()
         .enumerate()
         .skip(1)
         .find(|(_, l)| !matches!(l.kind, LayerKind::Ipv6Ext(_)))
-    else {
-        return Err(layers.error().unwrap_or(not_tunnel));
-    };
-    let inner_ip = |tunnel| {
-        Ok(Decapsulated {
-            tunnel,
-            inner: next.range(),
-        })
-    };
-    match (outer.kind, next.kind) {
-        (LayerKind::Ipv4, LayerKind::Ipv4) => inner_ip(Tunnel::Ipip),
-        (LayerKind::Ipv4, LayerKind::Ipv6) => inner_ip(Tunnel::Sit),
-        (LayerKind::Ipv6, LayerKind::Ipv4) => inner_ip(Tunnel::Ipv4InIpv6),
-        (LayerKind::Ipv6, LayerKind::Ipv6) => inner_ip(Tunnel::Ipv6InIpv6),
+        .ok_or(not_tunnel)?;
+    let (tunnel, inner) = match (outer.kind, next.kind) {
+        (LayerKind::Ipv4, LayerKind::Ipv4) => (Tunnel::Ipip, next.range()),
+        (LayerKind::Ipv4, LayerKind::Ipv6) => (Tunnel::Sit, next.range()),
+        (LayerKind::Ipv6, LayerKind::Ipv4) => (Tunnel::Ipv4InIpv6, next.range()),
+        (LayerKind::Ipv6, LayerKind::Ipv6) => (Tunnel::Ipv6InIpv6, next.range()),
         (_, LayerKind::Gre) => {
             let gre = Gre::new(&packet[next.range()])?;
-            Ok(Decapsulated {
-                tunnel: Tunnel::Gre(gre.protocol_type()),
-                inner: next.payload_range(),
-            })
+            let tunnel = Tunnel::Gre {
+                protocol: gre.protocol_type(),
+                key: gre.key(),
+                seq: gre.seq(),
+            };
+            (tunnel, next.payload_range())
         }
         (_, LayerKind::Udp) => match layers.get(i + 1) {
             Some(v) if v.kind == LayerKind::Vxlan => {
-                let vni = Vxlan::new(&packet[v.range()])?.vni();
-                Ok(Decapsulated {
-                    tunnel: Tunnel::Vxlan(vni),
-                    inner: v.payload_range(),
-                })
+                let vxlan = Vxlan::new(&packet[v.range()])?;
+                let tunnel = Tunnel::Vxlan {
+                    vni: vxlan.vni(),
+                    flags: vxlan.flags(),
+                };
+                (tunnel, v.payload_range())
             }
-            _ => Err(layers.error().unwrap_or(not_tunnel)),
+            _ => return Err(not_tunnel),
         },
-        _ => Err(layers.error().unwrap_or(not_tunnel)),
+        _ => return Err(not_tunnel),
+    };
+    if inner.is_empty() {
+        return Err(Error::BadLength {
+            layer: crate::walk::error_layer(next.kind),
+            found: 0,
+            min: 1,
+            max: packet.len(),
+        });
     }
+    Ok(Decapsulated { tunnel, inner })
 }
 
 // ---------------------------------------------------------------------------
@@ -726,7 +771,7 @@ pub struct PppoeEncap {
 /// use wireview::{EtherType, Ethernet, MacAddr};
 ///
 /// let mut buf = [0u8; 22 + 40];
-/// buf[22] = 0x60; // an IPv6 packet at 22
+/// buf[22] = 0x60; // an IPv6 header at 22
 /// let p = PppoeEncap { dst: MacAddr([2, 0, 0, 0, 0, 2]), src: MacAddr([2, 0, 0, 0, 0, 1]), session_id: 0x17 };
 /// let start = encap_pppoe(&mut buf, 22, 62, &p)?;
 /// let eth = Ethernet::new(&buf[start..])?;
@@ -737,10 +782,11 @@ pub struct PppoeEncap {
 /// ```
 ///
 /// # Errors
-/// [`Error::NoRoom`] when `start` leaves less than 22 bytes of headroom;
-/// [`Error::BadVersion`] when the packet is not IPv4 or IPv6;
-/// [`Error::BadLength`] when `start..end` is not inside `buf` or the
-/// packet does not fit the 16-bit LENGTH.
+/// As [`encap_ip`]: [`Error::OutOfRange`] when `start..end` is not inside
+/// `buf`; [`Error::NoRoom`] (layer Pppoe) when `start` leaves less than 22
+/// bytes of headroom; [`Error::BadVersion`] when the packet is not IPv4 or
+/// IPv6, [`Error::Truncated`] when it is shorter than its IP header;
+/// [`Error::BadLength`] when it does not fit the 16-bit LENGTH.
 ///
 /// [RFC 2516]: https://www.rfc-editor.org/rfc/rfc2516
 pub fn encap_pppoe(
@@ -751,16 +797,22 @@ pub fn encap_pppoe(
 ) -> Result<usize, Error> {
     let headroom = ethernet::HEADER_LEN + pppoe::SESSION_HEADER_LEN;
     let new_start = make_room(buf, start, end, headroom, Layer::Pppoe)?;
-    let ppp_protocol = match buf.get(start).map(|b| b >> 4) {
-        Some(4) => PppProtocol::IPV4,
-        Some(6) => PppProtocol::IPV6,
-        v => {
+    // Only the packet's own bytes are read: an empty one has no version.
+    let inner = &buf[start..end];
+    let (ppp_protocol, layer, min) = match inner.first().map(|b| b >> 4) {
+        Some(4) => (PppProtocol::IPV4, Layer::Ipv4, ipv4::HEADER_LEN),
+        Some(6) => (PppProtocol::IPV6, Layer::Ipv6, ipv6::HEADER_LEN),
+        None => return Err(Error::truncated(Layer::Ipv4, ipv4::HEADER_LEN, 0)),
+        Some(v) => {
             return Err(Error::BadVersion {
-                layer: Layer::Pppoe,
-                found: v.unwrap_or(0),
+                layer: Layer::Ipv4,
+                found: v,
             })
         }
     };
+    if inner.len() < min {
+        return Err(Error::truncated(layer, min, inner.len()));
+    }
     let pppoe_start = start - pppoe::SESSION_HEADER_LEN;
     PppoeHeader {
         session_id: p.session_id,
@@ -786,6 +838,7 @@ mod tests {
     use crate::walk::tests::{GRE_KEY, VXLAN_ICMP};
     use crate::walk::Which;
     use core::net::Ipv4Addr;
+    use std::string::ToString;
     use std::vec::Vec;
 
     use LayerKind as K;
@@ -993,7 +1046,9 @@ mod tests {
                         outer_sums + gre_sums + inner_sums
                     );
                     let d = decap(pkt)?;
-                    assert_eq!(d.tunnel, Tunnel::Gre(protocol_type));
+                    assert!(
+                        matches!(d.tunnel, Tunnel::Gre { protocol, .. } if protocol == protocol_type)
+                    );
                     assert_eq!(&pkt[d.inner.clone()], inner);
                 }
             }
@@ -1047,7 +1102,13 @@ mod tests {
                     outer_sums + usize::from(udp_checksum) + 2
                 );
                 let d = decap(pkt)?;
-                assert_eq!(d.tunnel, Tunnel::Vxlan(vx.vni));
+                assert_eq!(
+                    d.tunnel,
+                    Tunnel::Vxlan {
+                        vni: vx.vni,
+                        flags: 0x08
+                    }
+                );
                 assert_eq!(&pkt[d.inner.clone()], inner_eth());
                 assert_eq!(d.inner, ip_len + 16..pkt.len());
             }
@@ -1061,13 +1122,26 @@ mod tests {
         let d = decap(&VXLAN_ICMP[14..])?;
         assert_eq!(
             (d.tunnel, d.inner),
-            (Tunnel::Vxlan(Vni::new(100).unwrap()), 36..134)
+            (
+                Tunnel::Vxlan {
+                    vni: Vni::new(100).unwrap(),
+                    flags: 0x08
+                },
+                36..134
+            )
         );
         // various_gre.pcap: GRE with a key, protocol type 0x8909.
         let d = decap(&GRE_KEY[18..])?;
         assert_eq!(
             (d.tunnel, d.inner),
-            (Tunnel::Gre(EtherType(0x8909)), 28..64)
+            (
+                Tunnel::Gre {
+                    protocol: EtherType(0x8909),
+                    key: Some(0x28),
+                    seq: None
+                },
+                28..64
+            )
         );
         // ipv6-srh-ext-header.pcap: IPv6 in IPv6 behind a routing header.
         let d = decap(&SRH_IPV6_IN_IPV6[14..])?;
@@ -1086,10 +1160,16 @@ mod tests {
         // A plain TCP datagram, a bare IPv4 header, a UDP datagram on
         // another port.
         assert_eq!(decap(inner_v4()), not_tunnel);
-        // A header alone: the walk's error about what it announces.
+        // A header alone: its total length runs past the buffer (a strict
+        // walk: this is a data path).
         assert_eq!(
             decap(&inner_v4()[..20]),
-            Err(Error::truncated(Layer::Tcp, 20, 0))
+            Err(Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 71,
+                min: 20,
+                max: 20
+            })
         );
         let mut other_port = VXLAN_ICMP[14..].to_vec();
         other_port[22..24].copy_from_slice(&53u16.to_be_bytes());
@@ -1103,10 +1183,44 @@ mod tests {
             })
         );
         assert_eq!(decap(&[]), Err(Error::truncated(Layer::Ipv4, 20, 0)));
-        // A VXLAN packet cut inside its VXLAN header reports that.
+        // A VXLAN packet cut inside its VXLAN header: the lengths say more.
         assert_eq!(
             decap(&VXLAN_ICMP[14..46]),
-            Err(Error::truncated(Layer::Vxlan, 8, 4))
+            Err(Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 134,
+                min: 20,
+                max: 32
+            })
+        );
+        // RFC 7348: a VXLAN header whose I flag is clear carries no valid
+        // VNI; Linux drops it, and so does decap.
+        let mut no_i = VXLAN_ICMP[14..].to_vec();
+        no_i[28] = 0x00;
+        assert_eq!(
+            decap(&no_i),
+            Err(Error::BadValue {
+                layer: Layer::Vxlan,
+                field: "I flag"
+            })
+        );
+        // A VXLAN header with no inner frame after it.
+        let mut empty = VXLAN_ICMP[14..50].to_vec();
+        empty[2..4].copy_from_slice(&36u16.to_be_bytes());
+        empty[24..26].copy_from_slice(&16u16.to_be_bytes());
+        assert_eq!(decap(&empty), Err(Error::truncated(Layer::Ethernet, 14, 0)));
+        // GRE (here with an unknown protocol, so not walked further) and
+        // nothing after it.
+        let mut gre_only = GRE_KEY[18..46].to_vec();
+        gre_only[2..4].copy_from_slice(&28u16.to_be_bytes());
+        assert_eq!(
+            decap(&gre_only),
+            Err(Error::BadLength {
+                layer: Layer::Gre,
+                found: 0,
+                min: 1,
+                max: 28
+            })
         );
         // GRE version 2 does not exist.
         let mut buf = with_headroom(24, inner_v4());
@@ -1143,8 +1257,13 @@ mod tests {
         };
         for outer in [outer_v4(), outer_v6()] {
             let ip = outer.header_len();
+            // encap_ip's NoRoom names the outer header it had no room for.
+            let ip_layer = match outer {
+                OuterIp::V4(_) => Layer::Ipv4,
+                OuterIp::V6(_) => Layer::Ipv6,
+            };
             for (need, layer) in [
-                (ip, Layer::Ipv4),
+                (ip, ip_layer),
                 (ip + 12, Layer::Gre),
                 (ip + 16, Layer::Vxlan),
             ] {
@@ -1153,7 +1272,7 @@ mod tests {
                     let before = buf.clone();
                     let end = buf.len();
                     let r = match layer {
-                        Layer::Ipv4 => encap_ip(&mut buf, headroom, end, &outer),
+                        Layer::Ipv4 | Layer::Ipv6 => encap_ip(&mut buf, headroom, end, &outer),
                         Layer::Gre => encap_gre(&mut buf, headroom, end, &outer, &gre),
                         _ => encap_vxlan(&mut buf, headroom, end, &outer, &vx),
                     };
@@ -1168,29 +1287,23 @@ mod tests {
                     assert_eq!(buf, before, "nothing written");
                 }
             }
-            // start after end, end past the buffer.
+            // start after end, end past the buffer: the range is at fault,
+            // not a header.
             let mut buf = with_headroom(60, inner);
             let len = buf.len();
-            let bad = |layer, found, min| {
-                Err(Error::BadLength {
-                    layer,
-                    found,
-                    min,
-                    max: len,
-                })
-            };
-            assert_eq!(encap_ip(&mut buf, 60, 59, &outer), bad(Layer::Ipv4, 59, 60));
-            assert_eq!(
-                encap_ip(&mut buf, 60, len + 1, &outer),
-                bad(Layer::Ipv4, len + 1, 60)
-            );
+            let bad = |start, end| Err(Error::OutOfRange { start, end, len });
+            assert_eq!(encap_ip(&mut buf, 60, 59, &outer), bad(60, 59));
+            assert_eq!(encap_ip(&mut buf, 60, len + 1, &outer), bad(60, len + 1));
             assert_eq!(
                 encap_gre(&mut buf, 60, len + 1, &outer, &gre),
-                bad(Layer::Gre, len + 1, 60)
+                bad(60, len + 1)
             );
+            assert_eq!(encap_vxlan(&mut buf, 60, 0, &outer, &vx), bad(60, 0));
             assert_eq!(
-                encap_vxlan(&mut buf, 60, 0, &outer, &vx),
-                bad(Layer::Vxlan, 0, 60)
+                encap_vxlan(&mut buf, 60, 0, &outer, &vx)
+                    .unwrap_err()
+                    .to_string(),
+                std::format!("packet: bytes 60..0 lie outside the {len}-byte buffer")
             );
             // The inner packet of encap_ip must be IPv4 or IPv6.
             let mut buf = with_headroom(40, &[0x00, 1, 2, 3]);
@@ -1201,13 +1314,26 @@ mod tests {
                     found: 0
                 })
             );
+            // An empty inner packet is refused, and the byte after it (an
+            // IPv4 version nibble here) is not read: it used to be taken as
+            // the inner packet's version.
+            let mut buf = with_headroom(40, inner);
+            let before = buf.clone();
             assert_eq!(
                 encap_ip(&mut buf, 40, 40, &outer),
-                Err(Error::BadVersion {
-                    layer: Layer::Ipv4,
-                    found: 0
-                })
+                Err(Error::truncated(Layer::Ipv4, 20, 0))
             );
+            // As is an inner packet shorter than its IP header.
+            assert_eq!(
+                encap_ip(&mut buf, 40, 59, &outer),
+                Err(Error::truncated(Layer::Ipv4, 20, 19))
+            );
+            let mut v6 = with_headroom(40, inner_v6());
+            assert_eq!(
+                encap_ip(&mut v6, 40, 79, &outer),
+                Err(Error::truncated(Layer::Ipv6, 40, 39))
+            );
+            assert_eq!(buf, before, "nothing written");
         }
     }
 
@@ -1291,10 +1417,22 @@ mod tests {
         assert_eq!(d.tunnel, Tunnel::Ipip);
         let at = s3 + d.inner.start;
         let d = decap(&buf[at..end])?;
-        assert_eq!(d.tunnel, Tunnel::Gre(EtherType::IPV6));
+        assert!(matches!(
+            d.tunnel,
+            Tunnel::Gre {
+                protocol: EtherType::IPV6,
+                ..
+            }
+        ));
         let at = at + d.inner.start;
         let d = decap(&buf[at..end])?;
-        assert_eq!(d.tunnel, Tunnel::Vxlan(vx.vni));
+        assert_eq!(
+            d.tunnel,
+            Tunnel::Vxlan {
+                vni: vx.vni,
+                flags: 0x08
+            }
+        );
         assert_eq!(&buf[at + d.inner.start..at + d.inner.end], inner);
         let walked = Layers::from_ethernet(&buf[s0..]);
         assert_eq!(walked.find(K::Ethernet, Which::Innermost), Some(7));
@@ -1772,14 +1910,24 @@ mod encap_tests {
         let s = Pppoe::new(&v6[start + 14..]).unwrap();
         assert_eq!(s.ppp_protocol(), PppProtocol::IPV6);
         assert!(Ipv6::new(s.payload()).is_ok());
-        // Refusals: not IP, no room.
+        // Refusals: not IP, too short, empty, no room, out of the buffer.
         let mut buf = with_headroom(22, &[0x00, 0x01]);
         assert_eq!(
             encap_pppoe(&mut buf, 22, 24, &p),
             Err(Error::BadVersion {
-                layer: Layer::Pppoe,
+                layer: Layer::Ipv4,
                 found: 0
             })
+        );
+        buf[22] = 0x45;
+        assert_eq!(
+            encap_pppoe(&mut buf, 22, 24, &p),
+            Err(Error::truncated(Layer::Ipv4, 20, 2))
+        );
+        // The byte after an empty packet is not read as its version.
+        assert_eq!(
+            encap_pppoe(&mut buf, 22, 22, &p),
+            Err(Error::truncated(Layer::Ipv4, 20, 0))
         );
         assert_eq!(
             encap_pppoe(&mut buf, 21, 24, &p),
@@ -1789,10 +1937,14 @@ mod encap_tests {
                 available: 21
             })
         );
-        assert!(matches!(
+        assert_eq!(
             encap_pppoe(&mut buf, 22, 25, &p),
-            Err(Error::BadLength { .. })
-        ));
+            Err(Error::OutOfRange {
+                start: 22,
+                end: 25,
+                len: 24
+            })
+        );
     }
 
     proptest! {
