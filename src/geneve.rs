@@ -117,6 +117,10 @@ impl<B: AsRef<[u8]>> Geneve<B> {
     /// [`options`](Self::options) reports a bad option length when it
     /// reaches it.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes or than
     /// the header with its options; [`Error::BadVersion`] when the version

@@ -202,6 +202,10 @@ impl<B: AsRef<[u8]>> Gtpu<B> {
     /// octets when E, S or PN is set), and, when E is set, an extension
     /// header chain that ends inside the message.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes or an
     /// extension header runs past the end of the message (`needed` and

@@ -206,6 +206,10 @@ pub type MplsMut<'a> = Mpls<&'a mut [u8]>;
 impl<B: AsRef<[u8]>> Mpls<B> {
     /// Checks that `buf` holds a whole label stack entry.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 4 bytes.
     pub fn new(buf: B) -> Result<Self, Error> {
@@ -411,6 +415,10 @@ fn stack_depth(buf: &[u8]) -> Result<usize, Error> {
 
 impl<B: AsRef<[u8]>> MplsStack<B> {
     /// Walks the stack at the start of `buf` to its bottom entry.
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] (layer Mpls) when the buffer ends before an

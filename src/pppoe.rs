@@ -200,6 +200,10 @@ impl<B: AsRef<[u8]>> Pppoe<B> {
     /// 1, CODE 0, and a LENGTH of at least 2 (the PPP protocol) that fits
     /// the buffer.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 6 bytes;
     /// [`Error::BadVersion`] when VER is not 1; [`Error::BadValue`] (field
@@ -433,6 +437,10 @@ impl<B: AsRef<[u8]>> PppoeDiscovery<B> {
     /// Checks that `buf` holds a PPPoE header with VER 1 and TYPE 1 whose
     /// LENGTH fits the buffer. The code is not checked (a session-stage
     /// code 0 reads too).
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 6 bytes;
