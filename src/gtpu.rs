@@ -148,7 +148,9 @@ pub type GtpuRef<'a> = Gtpu<&'a [u8]>;
 pub type GtpuMut<'a> = Gtpu<&'a mut [u8]>;
 
 /// Checks the message at the start of `b` and returns its header length.
-fn check(b: &[u8]) -> Result<usize, Error> {
+/// With `capture`, a Length past the end of `b` is accepted (the header
+/// itself must be there).
+fn check(b: &[u8], capture: bool) -> Result<usize, Error> {
     field::need(Layer::Gtpu, b, HEADER_LEN)?;
     let version = b[f::FLAGS] >> 5;
     if version != VERSION {
@@ -161,7 +163,11 @@ fn check(b: &[u8]) -> Result<usize, Error> {
     let length = usize::from(field::u16_at(b, f::LENGTH));
     let optional = flags & (FLAG_E | FLAG_S | FLAG_PN) != 0;
     let min = if optional { OPTIONAL_LEN } else { 0 };
-    let max = b.len() - HEADER_LEN;
+    let max = if capture {
+        usize::from(u16::MAX)
+    } else {
+        b.len() - HEADER_LEN
+    };
     if length < min || length > max {
         return Err(Error::BadLength {
             layer: Layer::Gtpu,
@@ -173,8 +179,9 @@ fn check(b: &[u8]) -> Result<usize, Error> {
     if !optional {
         return Ok(HEADER_LEN);
     }
-    let end = HEADER_LEN + length;
     let base = HEADER_LEN + OPTIONAL_LEN;
+    field::need(Layer::Gtpu, b, base)?;
+    let end = (HEADER_LEN + length).min(b.len());
     let mut at = base;
     if flags & FLAG_E != 0 {
         for ext in GtpuExtensions::new(b[f::NEXT_EXT_TYPE], &b[base..end]) {
@@ -216,7 +223,22 @@ impl<B: AsRef<[u8]>> Gtpu<B> {
     /// [`Error::BadHeaderLength`] (found 0) for an extension header of
     /// length 0.
     pub fn new(buf: B) -> Result<Self, Error> {
-        let header_len = check(buf.as_ref())?;
+        let header_len = check(buf.as_ref(), false)?;
+        Ok(Gtpu { buf, header_len })
+    }
+
+    /// Like [`new`](Self::new), but accepts a message cut short by the
+    /// capture (a Length past the end of the buffer), for reading captures.
+    /// The header, its optional fields and its extension headers must be
+    /// complete; [`payload`](Self::payload) then ends at the end of the
+    /// buffer and [`is_truncated`](Self::is_truncated) tells.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), except that a Length past the end of the
+    /// buffer is not one ([`Error::BadLength`] then only for a Length
+    /// shorter than the optional fields).
+    pub fn new_truncated(buf: B) -> Result<Self, Error> {
+        let header_len = check(buf.as_ref(), true)?;
         Ok(Gtpu { buf, header_len })
     }
 
@@ -333,15 +355,27 @@ impl<B: AsRef<[u8]>> Gtpu<B> {
         HEADER_LEN + usize::from(self.length())
     }
 
+    /// Whether the buffer ends before the message does (only possible for
+    /// views made with [`new_truncated`](Self::new_truncated)).
+    pub fn is_truncated(&self) -> bool {
+        self.packet_len() > self.b().len()
+    }
+
+    /// End of the message in the buffer: where Length says, or the
+    /// buffer's end when the capture was cut short.
+    fn end(&self) -> usize {
+        self.packet_len().min(self.b().len())
+    }
+
     /// The header bytes, extension headers included.
     pub fn header(&self) -> &[u8] {
         &self.b()[..self.header_len]
     }
 
     /// The payload (for a G-PDU, the T-PDU), up to the end the Length
-    /// field gives.
+    /// field gives (or the end of a truncated view's buffer).
     pub fn payload(&self) -> &[u8] {
-        &self.b()[self.header_len..self.packet_len()]
+        &self.b()[self.header_len..self.end()]
     }
 }
 
@@ -349,7 +383,7 @@ impl<'a> Gtpu<&'a [u8]> {
     /// The payload, borrowed for the buffer's lifetime rather than the
     /// view's.
     pub fn into_payload(self) -> &'a [u8] {
-        let end = self.packet_len();
+        let end = self.end();
         &self.buf[self.header_len..end]
     }
 }
@@ -357,7 +391,7 @@ impl<'a> Gtpu<&'a [u8]> {
 impl<'a> Gtpu<&'a mut [u8]> {
     /// The payload, mutably borrowed for the buffer's lifetime.
     pub fn into_payload(self) -> &'a mut [u8] {
-        let end = self.packet_len();
+        let end = self.end();
         &mut self.buf[self.header_len..end]
     }
 }
@@ -500,7 +534,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Gtpu<B> {
 
     /// The payload, writable, up to the end the Length field gives.
     pub fn payload_mut(&mut self) -> &mut [u8] {
-        let end = self.packet_len();
+        let end = self.end();
         let start = self.header_len;
         &mut self.buf.as_mut()[start..end]
     }
@@ -1048,6 +1082,51 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn captures_cut_short() {
+        // new refuses a message cut by the snap length; new_truncated reads
+        // it as far as it goes, for every cut after the extension header.
+        for len in 16..48 {
+            let g = Gtpu::new_truncated(&UL_GPDU[..len]).unwrap();
+            assert!(g.is_truncated());
+            assert_eq!(
+                (g.teid(), g.header_len(), g.packet_len()),
+                (0x1234_abcd, 16, 48)
+            );
+            assert_eq!(g.payload(), &UL_GPDU[16..len]);
+            assert_eq!(g.pdu_session().map(|p| p.qfi), Some(9));
+        }
+        let g = Gtpu::new_truncated(&UL_GPDU[..]).unwrap();
+        assert!(!g.is_truncated());
+        // The header itself must be there.
+        for len in 8..16 {
+            // The optional fields, the extension header's length octet, the
+            // whole extension header.
+            let needed = match len {
+                ..12 => 12,
+                12 => 13,
+                _ => 16,
+            };
+            let want = Error::truncated(Layer::Gtpu, needed, len);
+            assert_eq!(
+                Gtpu::new_truncated(&UL_GPDU[..len]),
+                Err(want),
+                "cut at {len}"
+            );
+        }
+        let mut p = UL_GPDU;
+        p[3] = 3;
+        assert_eq!(
+            Gtpu::new_truncated(&p[..]),
+            Err(Error::BadLength {
+                layer: Layer::Gtpu,
+                found: 3,
+                min: 4,
+                max: 65535
+            })
+        );
+    }
+
+    #[test]
     fn bad_versions_and_extension_lengths() {
         for v in [0u8, 2, 7] {
             let mut p = UL_GPDU;
@@ -1169,6 +1248,12 @@ pub(crate) mod tests {
 
         #[test]
         fn any_bytes_never_panic(p in proptest::collection::vec(any::<u8>(), 0..64)) {
+            if let Ok(g) = Gtpu::new_truncated(&p[..]) {
+                prop_assert!(g.header_len() <= p.len());
+                prop_assert_eq!(g.header_len() + g.payload().len(), g.packet_len().min(p.len()));
+                prop_assert!(g.extensions().all(|e| e.is_ok()));
+                prop_assert_eq!(Gtpu::new(&p[..]).is_ok(), !g.is_truncated());
+            }
             if let Ok(g) = Gtpu::new(&p[..]) {
                 prop_assert!(g.header_len() <= g.packet_len());
                 prop_assert!(g.packet_len() <= p.len());

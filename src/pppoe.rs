@@ -223,6 +223,38 @@ impl<B: AsRef<[u8]>> Pppoe<B> {
         Ok(Pppoe { buf })
     }
 
+    /// Like [`new`](Self::new), but accepts a packet cut short by the
+    /// capture (LENGTH past the end of the buffer), for reading captures.
+    /// The 8-octet header with the PPP protocol must be complete;
+    /// [`payload`](Self::payload) then ends at the end of the buffer and
+    /// [`is_truncated`](Self::is_truncated) tells.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), except that a LENGTH past the end of the
+    /// buffer is not one; [`Error::Truncated`] when the buffer is shorter
+    /// than 8 bytes.
+    pub fn new_truncated(buf: B) -> Result<Self, Error> {
+        let b = buf.as_ref();
+        check_header(b)?;
+        if b[f::CODE] != PppoeCode::SESSION.0 {
+            return Err(Error::BadValue {
+                layer: Layer::Pppoe,
+                field: "code",
+            });
+        }
+        field::need(Layer::Pppoe, b, SESSION_HEADER_LEN)?;
+        let length = usize::from(field::u16_at(b, f::LENGTH));
+        if length < PPP_PROTOCOL_LEN {
+            return Err(Error::BadLength {
+                layer: Layer::Pppoe,
+                found: length,
+                min: PPP_PROTOCOL_LEN,
+                max: usize::from(u16::MAX),
+            });
+        }
+        Ok(Pppoe { buf })
+    }
+
     /// Wraps `buf` without any check, to write a fresh header into it (see
     /// [`PppoeHeader::emit`] for the usual way). Getters and setters may
     /// panic on a buffer shorter than 8 bytes or than LENGTH says.
@@ -286,15 +318,27 @@ impl<B: AsRef<[u8]>> Pppoe<B> {
         HEADER_LEN + usize::from(self.length())
     }
 
+    /// Whether the buffer ends before the packet does (only possible for
+    /// views made with [`new_truncated`](Self::new_truncated)).
+    pub fn is_truncated(&self) -> bool {
+        self.packet_len() > self.b().len()
+    }
+
+    /// End of the packet in the buffer: where LENGTH says, or the buffer's
+    /// end when the capture was cut short.
+    fn end(&self) -> usize {
+        self.packet_len().min(self.b().len())
+    }
+
     /// The 8 header bytes, PPP protocol included.
     pub fn header(&self) -> &[u8] {
         &self.b()[..SESSION_HEADER_LEN]
     }
 
     /// The PPP information after the protocol field, up to the end LENGTH
-    /// gives.
+    /// gives (or the end of a truncated view's buffer).
     pub fn payload(&self) -> &[u8] {
-        &self.b()[SESSION_HEADER_LEN..self.packet_len()]
+        &self.b()[SESSION_HEADER_LEN..self.end()]
     }
 }
 
@@ -302,7 +346,7 @@ impl<'a> Pppoe<&'a [u8]> {
     /// The PPP information, borrowed for the buffer's lifetime rather than
     /// the view's.
     pub fn into_payload(self) -> &'a [u8] {
-        let end = self.packet_len();
+        let end = self.end();
         &self.buf[SESSION_HEADER_LEN..end]
     }
 }
@@ -310,7 +354,7 @@ impl<'a> Pppoe<&'a [u8]> {
 impl<'a> Pppoe<&'a mut [u8]> {
     /// The PPP information, mutably borrowed for the buffer's lifetime.
     pub fn into_payload(self) -> &'a mut [u8] {
-        let end = self.packet_len();
+        let end = self.end();
         &mut self.buf[SESSION_HEADER_LEN..end]
     }
 }
@@ -349,7 +393,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Pppoe<B> {
 
     /// The PPP information, writable, up to the end LENGTH gives.
     pub fn payload_mut(&mut self) -> &mut [u8] {
-        let end = self.packet_len();
+        let end = self.end();
         &mut self.buf.as_mut()[SESSION_HEADER_LEN..end]
     }
 }
@@ -715,6 +759,32 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn captures_cut_short() {
+        let s = &SESSION_FRAME[14..];
+        for len in 8..20 {
+            let p = Pppoe::new_truncated(&s[..len]).unwrap();
+            assert!(p.is_truncated());
+            assert_eq!((p.session_id(), p.packet_len()), (0x17, 20));
+            assert_eq!(p.payload(), &s[8..len]);
+        }
+        assert!(!Pppoe::new_truncated(s).unwrap().is_truncated());
+        for len in 0..8 {
+            let needed = if len < 6 { 6 } else { 8 };
+            assert_eq!(
+                Pppoe::new_truncated(&s[..len]),
+                Err(Error::truncated(Layer::Pppoe, needed, len))
+            );
+        }
+        assert_eq!(
+            Pppoe::new_truncated(&PADI_FRAME[14..]),
+            Err(Error::BadValue {
+                layer: Layer::Pppoe,
+                field: "code"
+            })
+        );
+    }
+
+    #[test]
     fn bad_headers_and_tags() {
         let mut p = [0x11, 0, 0, 1, 0, 1, 0x00, 0x21];
         assert_eq!(
@@ -835,6 +905,10 @@ pub(crate) mod tests {
 
         #[test]
         fn any_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..48)) {
+            if let Ok(p) = Pppoe::new_truncated(&b[..]) {
+                prop_assert_eq!(p.header_len() + p.payload().len(), p.packet_len().min(b.len()));
+                prop_assert_eq!(Pppoe::new(&b[..]).is_ok(), !p.is_truncated());
+            }
             if let Ok(p) = Pppoe::new(&b[..]) {
                 prop_assert!(p.packet_len() <= b.len());
                 prop_assert_eq!(p.header_len() + p.payload().len(), p.packet_len());

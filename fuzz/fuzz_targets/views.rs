@@ -391,6 +391,16 @@ fn mpls(b: &[u8]) {
 }
 
 fn gtpu(b: &[u8]) {
+    if let Ok(v) = Gtpu::new_truncated(b).map_err(seen) {
+        assert!(v.header_len() <= b.len());
+        assert_eq!(
+            v.header_len() + v.payload().len(),
+            v.packet_len().min(b.len())
+        );
+        assert!(v.extensions().all(|e| e.is_ok()));
+        assert_eq!(Gtpu::new(b).is_ok(), !v.is_truncated());
+        black_box((v.teid(), v.sequence_number(), v.pdu_session()));
+    }
     let Ok(v) = Gtpu::new(b).map_err(seen) else {
         return;
     };
@@ -424,6 +434,14 @@ fn gtpu(b: &[u8]) {
 }
 
 fn pppoe(b: &[u8]) {
+    if let Ok(v) = Pppoe::new_truncated(b).map_err(seen) {
+        assert_eq!(
+            v.header_len() + v.payload().len(),
+            v.packet_len().min(b.len())
+        );
+        assert_eq!(Pppoe::new(b).is_ok(), !v.is_truncated());
+        black_box((v.session_id(), v.ppp_protocol()));
+    }
     if let Ok(v) = Pppoe::new(b).map_err(seen) {
         assert_eq!((v.version(), v.pppoe_type(), v.code().0), (1, 1, 0));
         black_box((
