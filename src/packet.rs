@@ -87,6 +87,7 @@ use crate::field;
 use crate::ip::{Dscp, Ecn, Hop, IpProtocol};
 use crate::ipv4::Ipv4;
 use crate::ipv6_ext::{home_address_range, Ipv6ExtKind, Ipv6Fragment, Ipv6Routing};
+use crate::mpls::Label;
 use crate::vlan::Vid;
 use crate::vxlan::Vni;
 use crate::walk::{Layer, LayerKind, Layers, Walker, GRE_CSUM, PARTIAL};
@@ -827,15 +828,44 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         self.write(l.start, &((tci & 0xF000) | vid.value()).to_be_bytes())
     }
 
-    /// Sets the VNI of the VXLAN layer `i`; the outer UDP checksum follows
-    /// (when it is not 0).
+    /// Sets the VNI of the VXLAN or Geneve layer `i` (both keep it in
+    /// bytes 4 to 6 of their header); the outer UDP checksum follows (when
+    /// it is not 0).
     ///
     /// # Errors
-    /// [`Error::NoSuchLayer`] when layer `i` is not VXLAN.
+    /// [`Error::NoSuchLayer`] when layer `i` is not VXLAN or Geneve.
     pub fn set_vni(&mut self, i: usize, vni: Vni) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Vxlan], "a VXLAN header")?;
+        let l = self.layer(
+            i,
+            &[LayerKind::Vxlan, LayerKind::Geneve],
+            "a VXLAN or Geneve header",
+        )?;
         let v = vni.value().to_be_bytes();
         self.write(l.start + 4, &v[1..4])
+    }
+
+    /// Sets the tunnel endpoint identifier of the GTP-U layer `i`; the
+    /// outer UDP checksum follows (when it is not 0).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchLayer`] when layer `i` is not GTP-U.
+    pub fn set_teid(&mut self, i: usize, teid: u32) -> Result<(), Error> {
+        let l = self.layer(i, &[LayerKind::Gtpu], "a GTP-U header")?;
+        self.write(l.start + 4, &teid.to_be_bytes())
+    }
+
+    /// Sets the label of the MPLS label stack entry at layer `i` (the
+    /// swap of the MPLS data plane), keeping its traffic class,
+    /// bottom-of-stack bit and TTL; an enclosing UDP (RFC 7510) or GRE
+    /// checksum follows.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchLayer`] when layer `i` is not an MPLS entry.
+    pub fn set_label(&mut self, i: usize, label: Label) -> Result<(), Error> {
+        let l = self.layer(i, &[LayerKind::Mpls], "an MPLS label stack entry")?;
+        let entry = field::u32_at(self.buf, l.start);
+        let entry = (label.value() << 12) | (entry & 0xFFF);
+        self.write(l.start, &entry.to_be_bytes()[..3])
     }
 }
 
@@ -1451,7 +1481,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             pkt.set_vni(2, Vni::new(1).unwrap()),
-            wrong(2, "a VXLAN header", Some("udp"))
+            wrong(2, "a VXLAN or Geneve header", Some("udp"))
         );
         assert_eq!(
             pkt.set_dont_fragment(99, true),
@@ -1639,6 +1669,333 @@ pub(crate) mod tests {
         pseudo.extend_from_slice(&[0, 17, 0, 72]);
         assert!(sums_to_ffff(&[&pseudo, &whole]));
         Ok(())
+    }
+
+    /// An outer Ethernet / IPv4 or IPv6 header pair for the tunnel tests.
+    fn outer_ip(v6: bool) -> OuterIp {
+        if v6 {
+            OuterIp::V6(Ipv6Header {
+                src: "2001:db8::1".parse().unwrap(),
+                dst: "2001:db8::2".parse().unwrap(),
+                ..Ipv6Header::default()
+            })
+        } else {
+            OuterIp::V4(Ipv4Header {
+                src: Ipv4Addr::new(192, 0, 2, 1),
+                dst: Ipv4Addr::new(192, 0, 2, 2),
+                ..Ipv4Header::default()
+            })
+        }
+    }
+
+    /// `inner` behind `head` bytes of headroom, encapsulated by `encap`,
+    /// then an outer Ethernet header.
+    fn tunnelled(
+        inner: &[u8],
+        head: usize,
+        v6: bool,
+        encap: impl FnOnce(&mut [u8], usize, usize, &OuterIp) -> Result<usize, Error>,
+    ) -> Vec<u8> {
+        let outer = outer_ip(v6);
+        let head = 14 + outer.header_len() + head;
+        let mut buf = vec![0; head + inner.len()];
+        buf[head..].copy_from_slice(inner);
+        let len = buf.len();
+        let start = encap(&mut buf, head, len, &outer).unwrap();
+        let mut buf = buf.split_off(start - 14);
+        EthernetHeader {
+            dst: MAC_B,
+            src: MAC_A,
+            ethertype: if v6 { EtherType::IPV6 } else { EtherType::IPV4 },
+        }
+        .emit(&mut buf)
+        .unwrap();
+        buf
+    }
+
+    /// Rewrites the innermost IPv4 source, TCP port and hop limit of a
+    /// tunnelled frame through `Packet`, and checks every checksum and how
+    /// many there are.
+    fn rewrite_inner(buf: &mut [u8], sums: usize) {
+        assert_eq!(assert_checksums_valid(buf), sums);
+        let mut pkt = Packet::from_ethernet(buf).unwrap();
+        let ip = pkt.layers().find(K::Ipv4, Which::Innermost).unwrap();
+        let tcp = pkt.layers().find(K::Tcp, Which::Innermost).unwrap();
+        pkt.set_ipv4_src(ip, Ipv4Addr::new(100, 64, 7, 9)).unwrap();
+        pkt.set_src_port(tcp, 33333).unwrap();
+        pkt.set_hop_limit(ip, 9).unwrap();
+        assert_eq!(assert_checksums_valid(buf), sums);
+    }
+
+    #[test]
+    #[allow(clippy::too_many_lines)] // three tunnels, each built, walked and rewritten
+    fn geneve_gtpu_and_mpls_over_udp_keep_the_outer_udp_checksum() {
+        use crate::geneve::GeneveHeader;
+        use crate::gtpu::PduSession;
+        use crate::mpls::{Label, MplsHeader, TrafficClass};
+        use crate::tunnel::{
+            encap_geneve, encap_gtpu, encap_mpls_udp, GeneveEncap, GtpuEncap, MplsUdpEncap,
+        };
+        let opts = [0x01, 0x02, 0x80, 0x01, 0xAA, 0xBB, 0xCC, 0xDD];
+        for v6 in [false, true] {
+            // Geneve: Ethernet inside, one 8-byte option.
+            let g = GeneveEncap {
+                header: GeneveHeader {
+                    oam: false,
+                    critical: true,
+                    protocol_type: EtherType::TEB,
+                    vni: Vni::new(77).unwrap(),
+                    options: &opts,
+                },
+                src_port: 50000,
+                dst_port: crate::geneve::UDP_PORT,
+                udp_checksum: true,
+            };
+            let mut buf = tunnelled(&tagged_tcp_frame(), 24, v6, |b, s, e, o| {
+                encap_geneve(b, s, e, o, &g)
+            });
+            let walked = kinds(&Packet::from_ethernet(&mut buf).unwrap());
+            let ip = if v6 { K::Ipv6 } else { K::Ipv4 };
+            assert_eq!(
+                walked,
+                [
+                    K::Ethernet,
+                    ip,
+                    K::Udp,
+                    K::Geneve,
+                    K::Ethernet,
+                    K::Vlan,
+                    K::Ipv4,
+                    K::Tcp,
+                    K::Payload
+                ]
+            );
+            rewrite_inner(&mut buf, if v6 { 3 } else { 4 });
+            let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+            pkt.set_vni(3, Vni::new(0xABCDE).unwrap()).unwrap();
+            assert_eq!(assert_checksums_valid(&buf), if v6 { 3 } else { 4 });
+
+            // GTP-U: a G-PDU with a PDU Session Container, IPv4 inside.
+            let g = GtpuEncap {
+                teid: 0x1234_5678,
+                sequence_number: Some(7),
+                pdu_session: Some(PduSession {
+                    pdu_type: 1,
+                    qfi: 9,
+                    rqi: false,
+                }),
+                src_port: 2152,
+                dst_port: crate::gtpu::UDP_PORT,
+                udp_checksum: true,
+            };
+            let mut buf = tunnelled(&TCP_TIMESTAMPS[14..], 8 + 16 + 8, v6, |b, s, e, o| {
+                encap_gtpu(b, s, e, o, &g)
+            });
+            let walked = kinds(&Packet::from_ethernet(&mut buf).unwrap());
+            assert_eq!(
+                walked,
+                [
+                    K::Ethernet,
+                    ip,
+                    K::Udp,
+                    K::Gtpu,
+                    K::Ipv4,
+                    K::Tcp,
+                    K::Payload
+                ]
+            );
+            rewrite_inner(&mut buf, if v6 { 3 } else { 4 });
+            let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+            pkt.set_teid(3, 0xCAFE_F00D).unwrap();
+            let gtp = pkt.layers().get(3).unwrap();
+            assert_eq!(assert_checksums_valid(&buf), if v6 { 3 } else { 4 });
+            assert_eq!(buf[gtp.start + 4..gtp.start + 8], [0xCA, 0xFE, 0xF0, 0x0D]);
+
+            // MPLS over UDP (RFC 7510): two labels, then IPv4.
+            let labels = [
+                MplsHeader {
+                    label: Label::new(100).unwrap(),
+                    traffic_class: TrafficClass::new(5).unwrap(),
+                    bottom_of_stack: false,
+                    ttl: 64,
+                },
+                MplsHeader {
+                    label: Label::new(200).unwrap(),
+                    traffic_class: TrafficClass::new(0).unwrap(),
+                    bottom_of_stack: true,
+                    ttl: 63,
+                },
+            ];
+            let m = MplsUdpEncap {
+                src_port: 49152,
+                dst_port: crate::mpls::UDP_PORT,
+                udp_checksum: true,
+            };
+            let mut buf = tunnelled(&TCP_TIMESTAMPS[14..], 16, v6, |b, s, e, o| {
+                encap_mpls_udp(b, s, e, o, &labels, &m)
+            });
+            let walked = kinds(&Packet::from_ethernet(&mut buf).unwrap());
+            assert_eq!(
+                walked,
+                [
+                    K::Ethernet,
+                    ip,
+                    K::Udp,
+                    K::Mpls,
+                    K::Mpls,
+                    K::Ipv4,
+                    K::Tcp,
+                    K::Payload
+                ]
+            );
+            rewrite_inner(&mut buf, if v6 { 3 } else { 4 });
+            let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+            pkt.set_label(4, Label::new(0xF_FFFF).unwrap()).unwrap();
+            let e = pkt.layers().get(4).unwrap();
+            assert_eq!(assert_checksums_valid(&buf), if v6 { 3 } else { 4 });
+            // Label all ones; TC 0, S and TTL 63 kept.
+            assert_eq!(buf[e.start..e.start + 4], [0xFF, 0xFF, 0xF1, 63]);
+        }
+    }
+
+    #[test]
+    fn mpls_over_gre_keeps_the_gre_checksum_and_mpls_in_ip_walks() {
+        use crate::mpls::{emit_stack, Label, MplsHeader, TrafficClass};
+        use crate::tunnel::encap_mpls_ip;
+        let label = |l, s| MplsHeader {
+            label: Label::new(l).unwrap(),
+            traffic_class: TrafficClass::new(0).unwrap(),
+            bottom_of_stack: s,
+            ttl: 255,
+        };
+        // MPLS over GRE with a checksum.
+        let inner = &TCP_TIMESTAMPS[14..];
+        let mut payload = vec![0; 8 + inner.len()];
+        emit_stack(&[label(16, false), label(17, true)], &mut payload).unwrap();
+        payload[8..].copy_from_slice(inner);
+        let gre = GreHeader {
+            protocol_type: EtherType::MPLS_UNICAST,
+            checksum: true,
+            key: None,
+            seq: None,
+        };
+        let mut buf = tunnelled(&payload, 8, false, |b, s, e, o| encap_gre(b, s, e, o, &gre));
+        let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+        assert_eq!(
+            kinds(&pkt),
+            [
+                K::Ethernet,
+                K::Ipv4,
+                K::Gre,
+                K::Mpls,
+                K::Mpls,
+                K::Ipv4,
+                K::Tcp,
+                K::Payload
+            ]
+        );
+        pkt.set_label(3, Label::new(99).unwrap()).unwrap();
+        assert_eq!(assert_checksums_valid(&buf), 4);
+        rewrite_inner(&mut buf, 4);
+
+        // MPLS in IP (protocol 137) over IPv6.
+        let mut buf = tunnelled(inner, 4, true, |b, s, e, o| {
+            encap_mpls_ip(b, s, e, o, &[label(3000, true)])
+        });
+        let pkt = Packet::from_ethernet(&mut buf).unwrap();
+        assert_eq!(
+            kinds(&pkt),
+            [K::Ethernet, K::Ipv6, K::Mpls, K::Ipv4, K::Tcp, K::Payload]
+        );
+        // A stack that ends with the packet and no bottom entry.
+        let mut no_bottom = TCP_TIMESTAMPS[..14].to_vec();
+        no_bottom[12..14].copy_from_slice(&[0x88, 0x47]);
+        no_bottom.extend_from_slice(&[0, 1, 0, 64, 0, 2, 0, 64]);
+        let layers = Layers::from_ethernet(&no_bottom);
+        assert_eq!(
+            layers.error(),
+            Some(Error::Truncated {
+                layer: ErrorLayer::Mpls,
+                needed: 12,
+                available: 8
+            })
+        );
+        assert_eq!(layers.iter().filter(|l| l.kind == K::Mpls).count(), 2);
+    }
+
+    #[test]
+    fn real_geneve_mpls_and_pppoe_frames_walk() {
+        use crate::geneve::tests::GENEVE_FRAME;
+        use crate::mpls::tests::MPLS_UDP_FRAME;
+        use crate::pppoe::tests::SESSION_FRAME;
+        let shape = |f: &[u8]| {
+            Layers::from_ethernet(f)
+                .iter()
+                .map(|l| (l.kind, l.start))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shape(&GENEVE_FRAME),
+            [
+                (K::Ethernet, 0),
+                (K::Ipv4, 14),
+                (K::Udp, 34),
+                (K::Geneve, 42),
+                (K::Ethernet, 58),
+                (K::Ipv4, 72),
+                (K::Icmpv4, 92),
+                (K::Payload, 100)
+            ]
+        );
+        assert_eq!(
+            shape(&MPLS_UDP_FRAME),
+            [
+                (K::Ethernet, 0),
+                (K::Ipv4, 14),
+                (K::Udp, 34),
+                (K::Mpls, 42),
+                (K::Ipv4, 46),
+                (K::Icmpv4, 66),
+                (K::Payload, 74)
+            ]
+        );
+        // PPPoE carrying LCP: the PPP payload is not dissected.
+        assert_eq!(
+            shape(&SESSION_FRAME),
+            [(K::Ethernet, 0), (K::Pppoe, 14), (K::Payload, 22)]
+        );
+        // The VNI of a real Geneve frame (UDP checksum 0: stays 0).
+        let mut f = GENEVE_FRAME;
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.set_vni(3, Vni::new(11).unwrap()).unwrap();
+        pkt.set_ipv4_dst(5, Ipv4Addr::new(30, 0, 0, 3)).unwrap();
+        assert_eq!(f[40..42], [0, 0]);
+        assert_eq!(f[46..49], [0, 0, 11]);
+        assert_checksums_valid(&f);
+    }
+
+    /// PPPoE session framing around IPv4: walked and rewritten.
+    #[test]
+    fn pppoe_session_ipv4() {
+        use crate::tunnel::{encap_pppoe, PppoeEncap};
+        let inner = &TCP_TIMESTAMPS[14..];
+        let mut buf = vec![0; 14 + 8 + inner.len()];
+        buf[22..].copy_from_slice(inner);
+        let len = buf.len();
+        let p = PppoeEncap {
+            dst: MAC_B,
+            src: MAC_A,
+            session_id: 0x2A,
+        };
+        assert_eq!(encap_pppoe(&mut buf, 22, len, &p), Ok(0));
+        let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+        assert_eq!(
+            kinds(&pkt),
+            [K::Ethernet, K::Pppoe, K::Ipv4, K::Tcp, K::Payload]
+        );
+        pkt.set_ipv4_dst(2, Ipv4Addr::new(203, 0, 113, 1)).unwrap();
+        pkt.set_dst_port(3, 8080).unwrap();
+        assert_eq!(assert_checksums_valid(&buf), 2);
     }
 
     proptest! {

@@ -64,13 +64,13 @@ use core::ops::Range;
 use crate::error::{Error, Layer};
 use crate::ethernet::{self, EtherType, EthernetHeader, MacAddr};
 use crate::flow::FlowKey;
-use crate::geneve::{self, GeneveHeader};
+use crate::geneve::{self, Geneve, GeneveHeader};
 use crate::gre::{Gre, GreHeader};
-use crate::gtpu::{GtpuHeader, GtpuMessageType, PduSession};
+use crate::gtpu::{Gtpu, GtpuHeader, GtpuMessageType, PduSession};
 use crate::ip::IpProtocol;
 use crate::ipv4::{self, Ipv4Header};
 use crate::ipv6::{self, Ipv6Header};
-use crate::mpls::{self, MplsHeader};
+use crate::mpls::{self, Label, MplsHeader};
 use crate::pppoe::{self, PppProtocol, PppoeHeader};
 use crate::udp::{self, Udp, UdpHeader};
 use crate::vxlan::{self, Vni, Vxlan, VxlanHeader};
@@ -342,6 +342,39 @@ pub enum Tunnel {
         /// The flags octet, reserved bits included.
         flags: u8,
     },
+    /// Geneve ([RFC 8926](https://www.rfc-editor.org/rfc/rfc8926)).
+    Geneve {
+        /// The virtual network identifier.
+        vni: Vni,
+        /// The inner packet's protocol type (Ethernet is
+        /// [`EtherType::TEB`]).
+        protocol: EtherType,
+        /// The O bit: an OAM packet, for the tunnel endpoint itself.
+        oam: bool,
+        /// The C bit: critical options are present.
+        critical: bool,
+    },
+    /// GTP-U (3GPP TS 29.281): a G-PDU, whose T-PDU is the inner packet.
+    Gtpu {
+        /// The tunnel endpoint identifier.
+        teid: u32,
+        /// The QoS flow identifier of a PDU Session Container, if any.
+        qfi: Option<u8>,
+    },
+    /// MPLS in IP (protocol 137, [RFC 4023]) or over UDP (port 6635,
+    /// [RFC 7510]): the inner packet is the labelled packet, label stack
+    /// first, for the MPLS data plane to forward.
+    ///
+    /// [RFC 4023]: https://www.rfc-editor.org/rfc/rfc4023
+    /// [RFC 7510]: https://www.rfc-editor.org/rfc/rfc7510
+    Mpls {
+        /// Whether UDP carried it.
+        over_udp: bool,
+        /// The top entry's label.
+        top_label: Label,
+        /// The number of label stack entries.
+        depth: usize,
+    },
 }
 
 /// The result of [`decap`].
@@ -402,6 +435,7 @@ pub fn decap(packet: &[u8]) -> Result<Decapsulated, Error> {
             };
             (tunnel, next.payload_range())
         }
+        (_, LayerKind::Mpls) => mpls_tunnel(packet, &layers, i, false)?,
         (_, LayerKind::Udp) => match layers.get(i + 1) {
             Some(v) if v.kind == LayerKind::Vxlan => {
                 let vxlan = Vxlan::new(&packet[v.range()])?;
@@ -411,6 +445,32 @@ pub fn decap(packet: &[u8]) -> Result<Decapsulated, Error> {
                 };
                 (tunnel, v.payload_range())
             }
+            Some(v) if v.kind == LayerKind::Geneve => {
+                let g = Geneve::new(&packet[v.range()])?;
+                let tunnel = Tunnel::Geneve {
+                    vni: g.vni(),
+                    protocol: g.protocol_type(),
+                    oam: g.oam(),
+                    critical: g.critical(),
+                };
+                (tunnel, v.payload_range())
+            }
+            Some(v) if v.kind == LayerKind::Gtpu => {
+                let g = Gtpu::new(&packet[v.range()])?;
+                if g.message_type() != GtpuMessageType::G_PDU {
+                    return Err(Error::BadValue {
+                        layer: Layer::Gtpu,
+                        field: "message type (not a G-PDU)",
+                    });
+                }
+                let qfi = g.pdu_session().map(|s| s.qfi);
+                let tunnel = Tunnel::Gtpu {
+                    teid: g.teid(),
+                    qfi,
+                };
+                (tunnel, v.payload_range())
+            }
+            Some(v) if v.kind == LayerKind::Mpls => mpls_tunnel(packet, &layers, i + 1, true)?,
             _ => return Err(not_tunnel),
         },
         _ => return Err(not_tunnel),
@@ -827,6 +887,29 @@ pub fn encap_pppoe(
     }
     .emit(&mut buf[new_start..pppoe_start])?;
     Ok(new_start)
+}
+
+/// The MPLS tunnel whose top entry is layer `top` of `layers`: the
+/// labelled packet from the top entry to the end of the region.
+fn mpls_tunnel(
+    packet: &[u8],
+    layers: &Layers,
+    top: usize,
+    over_udp: bool,
+) -> Result<(Tunnel, Range<usize>), Error> {
+    let first = layers.get(top).ok_or(Error::truncated(Layer::Mpls, 4, 0))?;
+    let entry = crate::mpls::Mpls::new(&packet[first.range()])?;
+    let depth = layers
+        .iter()
+        .skip(top)
+        .take_while(|l| l.kind == LayerKind::Mpls)
+        .count();
+    let tunnel = Tunnel::Mpls {
+        over_udp,
+        top_label: entry.label(),
+        depth,
+    };
+    Ok((tunnel, first.range()))
 }
 
 #[cfg(test)]
@@ -1988,5 +2071,135 @@ mod encap_tests {
             let (p, _) = udp_payload(&base[start..], 6635);
             check_stack(p, &ls, &inner);
         }
+    }
+}
+
+/// `decap` of every tunnel `encap_*` builds: the inner packet comes back
+/// where it was put, with what the tunnel header said.
+#[cfg(test)]
+mod decap_new_tunnels {
+    use super::*;
+    use crate::flow::tests::TCP_TIMESTAMPS;
+    use crate::mpls::TrafficClass;
+    use core::net::Ipv4Addr;
+    use std::vec::Vec;
+
+    fn outer() -> OuterIp {
+        OuterIp::V4(Ipv4Header {
+            src: Ipv4Addr::new(192, 0, 2, 1),
+            dst: Ipv4Addr::new(192, 0, 2, 2),
+            ..Ipv4Header::default()
+        })
+    }
+
+    /// `inner` behind 64 bytes of headroom, encapsulated; returns the
+    /// packet (outer IP header first) and where `inner` starts in it.
+    fn build(
+        inner: &[u8],
+        encap: impl FnOnce(&mut [u8], usize, usize) -> Result<usize, Error>,
+    ) -> (Vec<u8>, usize) {
+        let mut buf = vec![0; 64];
+        buf.extend_from_slice(inner);
+        let len = buf.len();
+        let start = encap(&mut buf, 64, len).unwrap();
+        (buf.split_off(start), 64 - start)
+    }
+
+    #[test]
+    fn geneve_gtpu_and_mpls() {
+        let inner = &TCP_TIMESTAMPS[14..];
+        let g = GeneveEncap {
+            header: GeneveHeader {
+                oam: true,
+                critical: false,
+                protocol_type: EtherType::IPV4,
+                vni: Vni::new(5000).unwrap(),
+                options: &[],
+            },
+            src_port: 1,
+            dst_port: geneve::UDP_PORT,
+            udp_checksum: true,
+        };
+        let (pkt, at) = build(inner, |b, s, e| encap_geneve(b, s, e, &outer(), &g));
+        let d = decap(&pkt).unwrap();
+        assert_eq!(
+            d.tunnel,
+            Tunnel::Geneve {
+                vni: Vni::new(5000).unwrap(),
+                protocol: EtherType::IPV4,
+                oam: true,
+                critical: false
+            }
+        );
+        assert_eq!(d.inner, at..pkt.len());
+
+        let t = GtpuEncap {
+            teid: 0xAB,
+            sequence_number: None,
+            pdu_session: Some(PduSession {
+                pdu_type: 0,
+                qfi: 5,
+                rqi: false,
+            }),
+            src_port: 2152,
+            dst_port: crate::gtpu::UDP_PORT,
+            udp_checksum: false,
+        };
+        let (pkt, at) = build(inner, |b, s, e| encap_gtpu(b, s, e, &outer(), &t));
+        let d = decap(&pkt).unwrap();
+        assert_eq!(
+            d.tunnel,
+            Tunnel::Gtpu {
+                teid: 0xAB,
+                qfi: Some(5)
+            }
+        );
+        assert_eq!(&pkt[d.inner.clone()], inner);
+        assert_eq!(d.inner.start, at);
+
+        let labels = [
+            MplsHeader {
+                label: Label::new(1000).unwrap(),
+                traffic_class: TrafficClass::new(1).unwrap(),
+                bottom_of_stack: false,
+                ttl: 9,
+            },
+            MplsHeader {
+                label: Label::new(2000).unwrap(),
+                traffic_class: TrafficClass::new(1).unwrap(),
+                bottom_of_stack: true,
+                ttl: 9,
+            },
+        ];
+        let (pkt, at) = build(inner, |b, s, e| encap_mpls_ip(b, s, e, &outer(), &labels));
+        let d = decap(&pkt).unwrap();
+        assert_eq!(
+            d.tunnel,
+            Tunnel::Mpls {
+                over_udp: false,
+                top_label: Label::new(1000).unwrap(),
+                depth: 2
+            }
+        );
+        // The labelled packet: the stack, then the inner datagram.
+        assert_eq!(d.inner, at - 8..pkt.len());
+        let m = MplsUdpEncap {
+            src_port: 7,
+            dst_port: mpls::UDP_PORT,
+            udp_checksum: true,
+        };
+        let (pkt, at) = build(inner, |b, s, e| {
+            encap_mpls_udp(b, s, e, &outer(), &labels, &m)
+        });
+        let d = decap(&pkt).unwrap();
+        assert!(matches!(
+            d.tunnel,
+            Tunnel::Mpls {
+                over_udp: true,
+                depth: 2,
+                ..
+            }
+        ));
+        assert_eq!(d.inner, at - 8..pkt.len());
     }
 }

@@ -5,11 +5,23 @@
 //! a [`Layer`]: its [`LayerKind`] and where it lies in the buffer. It goes
 //! through any number of 802.1Q/802.1ad tags, MACsec (into the inner
 //! EtherType when the SecTAG says the data is not encrypted; an encrypted
-//! frame stops there), IPv4 and IPv6 with their extension headers,
-//! IPIP/SIT/IPv6-in-IPv6/IPv4-in-IPv6 tunnels, GRE (IPv4, IPv6 and
-//! transparent Ethernet bridging) and VXLAN (UDP port 4789 and any ports
-//! the caller adds), down to the innermost transport header. Bytes it does
-//! not dissect end the walk as one [`LayerKind::Payload`] layer.
+//! frame stops there), PPPoE sessions (IPv4 and IPv6 by PPP protocol), MPLS
+//! label stacks (EtherType 0x8847/0x8848, GRE protocol 0x8847, IP protocol
+//! 137, UDP port 6635; IPv4 or IPv6 by the first nibble after the bottom
+//! entry), IPv4 and IPv6 with their extension headers,
+//! IPIP/SIT/IPv6-in-IPv6/IPv4-in-IPv6 tunnels, GRE (IPv4, IPv6, MPLS and
+//! transparent Ethernet bridging), VXLAN (UDP port 4789), Geneve (6081:
+//! Ethernet, IPv4 or IPv6 by protocol type) and GTP-U (2152: a G-PDU's
+//! IPv4 or IPv6 T-PDU), with any UDP ports the caller adds
+//! ([`Walker::with_udp_port`]), down to the innermost transport header.
+//! Bytes it does not dissect end the walk as one [`LayerKind::Payload`]
+//! layer.
+//!
+//! [`Walker::new`] walks strictly, as a data plane must; [`Walker::capture`]
+//! reads captures (snap-length cuts, offload artefacts). A later fragment
+//! (IPv4 offset, or an IPv6 fragment header's offset, not 0) ends the walk
+//! after its header, and a VXLAN header without its I flag ends it with an
+//! error (RFC 7348).
 //!
 //! The result, [`Layers`], is a fixed-capacity array of at most
 //! [`MAX_LAYERS`] entries: crafted input that nests deeper (tunnels inside
@@ -50,7 +62,9 @@ use core::ops::Range;
 use crate::arp::Arp;
 use crate::error::{Error, Layer as ErrorLayer};
 use crate::ethernet::{self, EtherType, Ethernet};
+use crate::geneve::{self, Geneve};
 use crate::gre::Gre;
+use crate::gtpu::{self, Gtpu, GtpuMessageType};
 use crate::icmpv4::Icmpv4;
 use crate::icmpv6::Icmpv6;
 use crate::ip::IpProtocol;
@@ -58,6 +72,8 @@ use crate::ipv4::Ipv4;
 use crate::ipv6::{self, Ipv6};
 use crate::ipv6_ext::{ExtHeaders, Ipv6ExtKind, Ipv6Fragment, Ipv6Option};
 use crate::macsec::Macsec;
+use crate::mpls::{self, Mpls};
+use crate::pppoe::{self, PppProtocol, Pppoe, PppoeDiscovery};
 use crate::tcp::Tcp;
 use crate::udp::{self, Udp};
 use crate::vlan::{self, VlanTag};
@@ -69,8 +85,39 @@ use crate::vxlan::{self, Vxlan};
 /// deeper ends with [`Error::TooDeep`].
 pub const MAX_LAYERS: usize = 32;
 
-/// Most extra VXLAN ports a [`Walker`] accepts besides 4789.
-pub const MAX_EXTRA_VXLAN_PORTS: usize = 7;
+/// Most extra UDP ports a [`Walker`] accepts besides the well-known ones
+/// (VXLAN 4789, Geneve 6081, GTP-U 2152, MPLS 6635).
+pub const MAX_EXTRA_UDP_PORTS: usize = 7;
+
+/// The former name of [`MAX_EXTRA_UDP_PORTS`].
+pub const MAX_EXTRA_VXLAN_PORTS: usize = MAX_EXTRA_UDP_PORTS;
+
+/// A tunnel that UDP carries to a destination port, for [`Walker::with_udp_port`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UdpTunnel {
+    /// VXLAN ([RFC 7348](https://www.rfc-editor.org/rfc/rfc7348)), well-known port 4789.
+    Vxlan,
+    /// Geneve ([RFC 8926](https://www.rfc-editor.org/rfc/rfc8926)), well-known port 6081.
+    Geneve,
+    /// GTP-U (3GPP TS 29.281), well-known port 2152.
+    Gtpu,
+    /// MPLS over UDP ([RFC 7510](https://www.rfc-editor.org/rfc/rfc7510)), well-known port 6635.
+    Mpls,
+}
+
+impl UdpTunnel {
+    /// The tunnel a well-known UDP destination port carries.
+    pub const fn of_port(port: u16) -> Option<UdpTunnel> {
+        match port {
+            vxlan::UDP_PORT => Some(UdpTunnel::Vxlan),
+            geneve::UDP_PORT => Some(UdpTunnel::Geneve),
+            gtpu::UDP_PORT => Some(UdpTunnel::Gtpu),
+            mpls::UDP_PORT => Some(UdpTunnel::Mpls),
+            _ => None,
+        }
+    }
+}
 
 /// What a [`Layer`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +150,18 @@ pub enum LayerKind {
     Gre,
     /// MACsec SecTAG ([`Macsec`]).
     Macsec,
+    /// Geneve header with its options ([`Geneve`]).
+    Geneve,
+    /// One MPLS label stack entry ([`Mpls`]): a stack is one layer per
+    /// entry, the last with the bottom-of-stack bit.
+    Mpls,
+    /// GTP-U header with its optional fields and extension headers ([`Gtpu`]).
+    Gtpu,
+    /// PPPoE session-stage header with the PPP protocol field ([`Pppoe`]).
+    Pppoe,
+    /// PPPoE discovery-stage header ([`PppoeDiscovery`]); its tags follow
+    /// as payload.
+    PppoeDiscovery,
     /// Bytes the walk did not dissect.
     Payload,
 }
@@ -125,6 +184,10 @@ impl LayerKind {
             LayerKind::Vxlan => "vxlan",
             LayerKind::Gre => "gre",
             LayerKind::Macsec => "macsec",
+            LayerKind::Geneve => "geneve",
+            LayerKind::Mpls => "mpls",
+            LayerKind::Gtpu => "gtpu",
+            LayerKind::Pppoe | LayerKind::PppoeDiscovery => "pppoe",
             LayerKind::Payload => "payload",
         }
     }
@@ -537,6 +600,10 @@ pub(crate) const fn error_layer(kind: LayerKind) -> ErrorLayer {
         LayerKind::Vxlan => ErrorLayer::Vxlan,
         LayerKind::Gre => ErrorLayer::Gre,
         LayerKind::Macsec => ErrorLayer::Macsec,
+        LayerKind::Geneve => ErrorLayer::Geneve,
+        LayerKind::Mpls => ErrorLayer::Mpls,
+        LayerKind::Gtpu => ErrorLayer::Gtpu,
+        LayerKind::Pppoe | LayerKind::PppoeDiscovery => ErrorLayer::Pppoe,
     }
 }
 
@@ -576,7 +643,7 @@ pub(crate) const fn error_layer(kind: LayerKind) -> ErrorLayer {
 /// [RFC 2675]: https://www.rfc-editor.org/rfc/rfc2675
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Walker {
-    extra_vxlan_ports: [u16; MAX_EXTRA_VXLAN_PORTS],
+    extra_ports: [(u16, UdpTunnel); MAX_EXTRA_UDP_PORTS],
     extra_count: usize,
     capture: bool,
 }
@@ -596,6 +663,11 @@ enum Next {
     EtherType(EtherType, usize),
     /// The header an IP protocol number names, at the offset.
     Protocol(IpProtocol, usize),
+    /// An MPLS label stack at the offset.
+    Mpls(usize),
+    /// IPv4 or IPv6 by the first nibble at the offset (anything else:
+    /// payload), as after an MPLS stack or in a GTP-U G-PDU.
+    IpByVersion(usize),
     /// Undissected bytes from the offset to the limit.
     Payload(usize),
     Done,
@@ -626,7 +698,7 @@ impl Walker {
     /// that treats UDP destination port 4789 as VXLAN.
     pub const fn new() -> Walker {
         Walker {
-            extra_vxlan_ports: [0; MAX_EXTRA_VXLAN_PORTS],
+            extra_ports: [(0, UdpTunnel::Vxlan); MAX_EXTRA_UDP_PORTS],
             extra_count: 0,
             capture: false,
         }
@@ -637,7 +709,7 @@ impl Walker {
     /// malformed headers are still errors. Not for forwarding decisions.
     pub const fn capture() -> Walker {
         Walker {
-            extra_vxlan_ports: [0; MAX_EXTRA_VXLAN_PORTS],
+            extra_ports: [(0, UdpTunnel::Vxlan); MAX_EXTRA_UDP_PORTS],
             extra_count: 0,
             capture: true,
         }
@@ -649,19 +721,37 @@ impl Walker {
     }
 
     /// Also treats UDP destination port `port` as VXLAN. Up to
-    /// [`MAX_EXTRA_VXLAN_PORTS`] ports can be added; further ones are ignored.
+    /// [`MAX_EXTRA_UDP_PORTS`] ports can be added; further ones are ignored.
     #[must_use]
-    pub const fn with_vxlan_port(mut self, port: u16) -> Walker {
-        if self.extra_count < MAX_EXTRA_VXLAN_PORTS {
-            self.extra_vxlan_ports[self.extra_count] = port;
+    pub const fn with_vxlan_port(self, port: u16) -> Walker {
+        self.with_udp_port(port, UdpTunnel::Vxlan)
+    }
+
+    /// Also treats UDP destination port `port` as carrying `tunnel` (e.g.
+    /// the Linux legacy VXLAN port 8472, or a GTP-U port of a test bed).
+    /// Up to [`MAX_EXTRA_UDP_PORTS`] ports can be added; further ones are
+    /// ignored. Added ports are looked up before the well-known ones.
+    #[must_use]
+    pub const fn with_udp_port(mut self, port: u16, tunnel: UdpTunnel) -> Walker {
+        if self.extra_count < MAX_EXTRA_UDP_PORTS {
+            self.extra_ports[self.extra_count] = (port, tunnel);
             self.extra_count += 1;
         }
         self
     }
 
+    /// The tunnel UDP destination port `port` carries for this walker.
+    pub fn udp_tunnel(&self, port: u16) -> Option<UdpTunnel> {
+        self.extra_ports[..self.extra_count]
+            .iter()
+            .find(|p| p.0 == port)
+            .map(|p| p.1)
+            .or(UdpTunnel::of_port(port))
+    }
+
     /// Whether UDP destination port `port` carries VXLAN for this walker.
     pub fn is_vxlan_port(&self, port: u16) -> bool {
-        port == vxlan::UDP_PORT || self.extra_vxlan_ports[..self.extra_count].contains(&port)
+        self.udp_tunnel(port) == Some(UdpTunnel::Vxlan)
     }
 
     /// Walks an Ethernet II frame.
@@ -801,6 +891,12 @@ impl Walker {
             }
             Next::EtherType(et, at) => self.by_ethertype(buf, et, at, st, layers),
             Next::Protocol(proto, at) => self.by_protocol(buf, proto, at, st, layers),
+            Next::Mpls(at) => Self::mpls_stack(buf, at, st, layers),
+            Next::IpByVersion(at) => Ok(match buf.get(at).filter(|_| at < st.limit) {
+                Some(b) if b >> 4 == 4 => Next::EtherType(EtherType::IPV4, at),
+                Some(b) if b >> 4 == 6 => Next::EtherType(EtherType::IPV6, at),
+                _ => Next::Payload(at),
+            }),
         }
     }
 
@@ -840,7 +936,76 @@ impl Walker {
                 }
             }
             EtherType::TEB => Ok(Next::Ethernet(at)),
+            EtherType::MPLS_UNICAST | EtherType::MPLS_MULTICAST => Ok(Next::Mpls(at)),
+            EtherType::PPPOE_SESSION => self.pppoe(bytes, at, st, layers),
+            EtherType::PPPOE_DISCOVERY => {
+                let d = PppoeDiscovery::new(bytes)?;
+                layers.push(plain(
+                    LayerKind::PppoeDiscovery,
+                    at,
+                    d.header_len(),
+                    st.limit,
+                ))?;
+                st.limit = at + pppoe::HEADER_LEN + d.payload().len();
+                Ok(Next::Payload(at + d.header_len()))
+            }
             _ => Ok(Next::Payload(at)),
+        }
+    }
+
+    /// A PPPoE session frame: IPv4 or IPv6 by its PPP protocol.
+    fn pppoe(
+        &self,
+        bytes: &[u8],
+        at: usize,
+        st: &mut State,
+        layers: &mut Layers,
+    ) -> Result<Next, Error> {
+        let p = if self.capture {
+            Pppoe::new_truncated(bytes)?
+        } else {
+            Pppoe::new(bytes)?
+        };
+        let end = at + p.header_len() + p.payload().len();
+        layers.push(Layer {
+            kind: LayerKind::Pppoe,
+            start: at,
+            header_len: p.header_len(),
+            end,
+            truncated: p.is_truncated(),
+        })?;
+        st.limit = end;
+        let inner = at + p.header_len();
+        Ok(match p.ppp_protocol() {
+            PppProtocol::IPV4 => Next::EtherType(EtherType::IPV4, inner),
+            PppProtocol::IPV6 => Next::EtherType(EtherType::IPV6, inner),
+            _ => Next::Payload(inner),
+        })
+    }
+
+    /// An MPLS label stack: one layer per entry, to the bottom of the
+    /// stack (a stack that reaches the end of its region without one is
+    /// malformed), then IP by the first nibble.
+    fn mpls_stack(
+        buf: &[u8],
+        at: usize,
+        st: &mut State,
+        layers: &mut Layers,
+    ) -> Result<Next, Error> {
+        let mut entry = at;
+        loop {
+            let bytes = region(buf, entry, st.limit, ErrorLayer::Mpls)?;
+            let e = Mpls::new(bytes).map_err(|_| Error::Truncated {
+                layer: ErrorLayer::Mpls,
+                needed: entry - at + mpls::HEADER_LEN,
+                available: st.limit - at,
+            })?;
+            layers.push(plain(LayerKind::Mpls, entry, mpls::HEADER_LEN, st.limit))?;
+            layers.set_flags(st.inherited);
+            entry += mpls::HEADER_LEN;
+            if e.bottom_of_stack() {
+                return Ok(Next::IpByVersion(entry));
+            }
         }
     }
 
@@ -1034,28 +1199,70 @@ impl Walker {
         layers.set_flags(st.inherited);
         st.limit = end;
         let payload = at + udp::HEADER_LEN;
-        if self.is_vxlan_port(udp.dst_port()) {
-            let vx = Vxlan::new(region(buf, payload, end, ErrorLayer::Vxlan)?)?;
-            layers.push(plain(LayerKind::Vxlan, payload, vxlan::HEADER_LEN, end))?;
-            layers.set_flags(st.inherited);
-            if !vx.i_flag() {
-                // RFC 7348: the VNI is valid only with I set; Linux drops it.
-                return Err(Error::BadValue {
-                    layer: ErrorLayer::Vxlan,
-                    field: "I flag",
-                });
+        let Some(tunnel) = self.udp_tunnel(udp.dst_port()) else {
+            return Ok(Next::Payload(payload));
+        };
+        // The tunnel's payload starts a new region: nothing of the outer
+        // datagram's length rules applies inside.
+        *st = State {
+            limit: end,
+            declared: end,
+            unspecified: false,
+            first_fragment: false,
+            inherited: st.inherited,
+            network_only: false,
+        };
+        let bytes = region(buf, payload, end, ErrorLayer::Udp)?;
+        match tunnel {
+            UdpTunnel::Vxlan => {
+                let vx = Vxlan::new(bytes)?;
+                layers.push(plain(LayerKind::Vxlan, payload, vxlan::HEADER_LEN, end))?;
+                layers.set_flags(st.inherited);
+                if !vx.i_flag() {
+                    // RFC 7348: the VNI is valid only with I set; Linux drops it.
+                    return Err(Error::BadValue {
+                        layer: ErrorLayer::Vxlan,
+                        field: "I flag",
+                    });
+                }
+                Ok(Next::Ethernet(payload + vxlan::HEADER_LEN))
             }
-            *st = State {
-                limit: end,
-                declared: end,
-                unspecified: false,
-                first_fragment: false,
-                inherited: st.inherited,
-                network_only: false,
-            };
-            return Ok(Next::Ethernet(payload + vxlan::HEADER_LEN));
+            UdpTunnel::Geneve => {
+                let g = Geneve::new(bytes)?;
+                layers.push(plain(LayerKind::Geneve, payload, g.header_len(), end))?;
+                layers.set_flags(st.inherited);
+                let inner = payload + g.header_len();
+                Ok(match g.protocol_type() {
+                    EtherType::TEB => Next::Ethernet(inner),
+                    et @ (EtherType::IPV4 | EtherType::IPV6) => Next::EtherType(et, inner),
+                    _ => Next::Payload(inner),
+                })
+            }
+            UdpTunnel::Gtpu => {
+                let g = if self.capture {
+                    Gtpu::new_truncated(bytes)?
+                } else {
+                    Gtpu::new(bytes)?
+                };
+                let gtp_end = payload + g.header_len() + g.payload().len();
+                layers.push(Layer {
+                    kind: LayerKind::Gtpu,
+                    start: payload,
+                    header_len: g.header_len(),
+                    end: gtp_end,
+                    truncated: g.is_truncated(),
+                })?;
+                layers.set_flags(st.inherited);
+                st.limit = gtp_end;
+                let inner = payload + g.header_len();
+                Ok(if g.message_type() == GtpuMessageType::G_PDU {
+                    Next::IpByVersion(inner)
+                } else {
+                    Next::Payload(inner)
+                })
+            }
+            UdpTunnel::Mpls => Ok(Next::Mpls(payload)),
         }
-        Ok(Next::Payload(payload))
     }
 
     fn by_protocol(
@@ -1092,11 +1299,13 @@ impl Walker {
                 return Ok(match gre.protocol_type() {
                     et @ (EtherType::IPV4 | EtherType::IPV6) => Next::EtherType(et, inner),
                     EtherType::TEB => Next::Ethernet(inner),
+                    EtherType::MPLS_UNICAST | EtherType::MPLS_MULTICAST => Next::Mpls(inner),
                     _ => Next::Payload(inner),
                 });
             }
             IpProtocol::IPV4 => return Ok(Next::EtherType(EtherType::IPV4, at)),
             IpProtocol::IPV6 => return Ok(Next::EtherType(EtherType::IPV6, at)),
+            IpProtocol::MPLS_IN_IP => return Ok(Next::Mpls(at)),
             _ => return Ok(Next::Payload(at)),
         };
         layers.set_flags(st.inherited);
@@ -1260,6 +1469,51 @@ impl<B: AsRef<[u8]>> LayerView<B> for Gre<B> {
     }
     fn from_layer(bytes: B) -> Result<Self, Error> {
         Gre::new(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for Geneve<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::Geneve
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        Geneve::new(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for Mpls<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::Mpls
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        Mpls::new(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for Gtpu<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::Gtpu
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        Gtpu::new_truncated(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for Pppoe<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::Pppoe
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        Pppoe::new_truncated(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for PppoeDiscovery<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::PppoeDiscovery
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        PppoeDiscovery::new(bytes)
     }
 }
 
@@ -1484,6 +1738,11 @@ pub(crate) mod tests {
                 K::Vxlan => layers.view::<Vxlan<&[u8]>>(buf, i).map(|_| ()),
                 K::Gre => layers.view::<Gre<&[u8]>>(buf, i).map(|_| ()),
                 K::Macsec => layers.view::<Macsec<&[u8]>>(buf, i).map(|_| ()),
+                K::Geneve => layers.view::<Geneve<&[u8]>>(buf, i).map(|_| ()),
+                K::Mpls => layers.view::<Mpls<&[u8]>>(buf, i).map(|_| ()),
+                K::Gtpu => layers.view::<Gtpu<&[u8]>>(buf, i).map(|_| ()),
+                K::Pppoe => layers.view::<Pppoe<&[u8]>>(buf, i).map(|_| ()),
+                K::PppoeDiscovery => layers.view::<PppoeDiscovery<&[u8]>>(buf, i).map(|_| ()),
                 K::Ipv6Ext(_) | K::Payload => Ok(()),
             };
             assert_eq!(ok, Ok(()), "layer {i}: {l:?}");
