@@ -256,6 +256,8 @@ struct Slot {
 pub(crate) const PARTIAL: u8 = 0x01;
 /// Slot flag: the walked GRE header had its checksum field (C bit set).
 pub(crate) const GRE_CSUM: u8 = 0x02;
+/// Slot flag: the layer lies in the datagram an ICMP error quotes.
+pub(crate) const QUOTED: u8 = 0x04;
 
 impl Slot {
     const EMPTY: Slot = Slot {
@@ -451,23 +453,55 @@ impl Layers {
         self.cut
     }
 
-    /// The index of the outermost or innermost layer of `kind`.
+    /// The index of the outermost or innermost layer of `kind`, outside
+    /// any datagram quoted in an ICMP error ([`is_quoted`](Self::is_quoted)):
+    /// "the innermost TCP header" of an ICMP error is not the one it quotes.
     #[inline]
     pub fn find(&self, kind: LayerKind, which: Which) -> Option<usize> {
         self.find_by(|k| k == kind, which)
     }
 
-    /// The index of the outermost or innermost layer whose kind satisfies `pred`.
+    /// The index of the outermost or innermost layer whose kind satisfies
+    /// `pred`, outside quoted datagrams (see [`find`](Self::find)).
     pub fn find_by(&self, pred: impl Fn(LayerKind) -> bool, which: Which) -> Option<usize> {
+        self.find_where(|i, k| pred(k) && !self.is_quoted(i), which)
+    }
+
+    /// The index of the outermost or innermost layer of `kind` inside the
+    /// datagram an ICMP or ICMPv6 error quotes: what a NAT translates in
+    /// the errors that come back ([RFC 5508 section 4.2]).
+    ///
+    /// [RFC 5508 section 4.2]: https://www.rfc-editor.org/rfc/rfc5508#section-4.2
+    pub fn find_quoted(&self, kind: LayerKind, which: Which) -> Option<usize> {
+        self.find_quoted_by(|k| k == kind, which)
+    }
+
+    /// [`find_quoted`](Self::find_quoted) by a predicate on the kind.
+    pub fn find_quoted_by(&self, pred: impl Fn(LayerKind) -> bool, which: Which) -> Option<usize> {
+        self.find_where(|i, k| pred(k) && self.is_quoted(i), which)
+    }
+
+    fn find_where(&self, pred: impl Fn(usize, LayerKind) -> bool, which: Which) -> Option<usize> {
         let mut it = self
             .iter()
             .enumerate()
-            .filter(|(_, l)| pred(l.kind))
+            .filter(|(i, l)| pred(*i, l.kind))
             .map(|(i, _)| i);
         match which {
             Which::Outermost => it.next(),
             Which::Innermost => it.last(),
         }
+    }
+
+    /// Whether layer `i` lies in the datagram an ICMP or ICMPv6 error
+    /// quotes (after the error's own header). A quote is cut short by
+    /// design (RFC 792: the IP header and 8 bytes; RFC 4443: as much as
+    /// fits in 1280), so its layers are read laxly: their lengths may run
+    /// past the quote, and a quoted TCP header may be only the 8 bytes
+    /// that hold the ports and sequence number.
+    #[inline]
+    pub fn is_quoted(&self, i: usize) -> bool {
+        self.flags(i) & QUOTED != 0
     }
 
     /// The IP layer (IPv4 or IPv6) whose payload layer `i` is in: the
@@ -691,6 +725,10 @@ struct State {
     inherited: u8,
     /// Stop after the first network-layer header.
     network_only: bool,
+    /// Inside the datagram an ICMP error quotes: read laxly, no deeper
+    /// than its transport header, and a malformed quote ends the walk
+    /// without an error (the ICMP message itself is whole).
+    quoted: bool,
 }
 
 impl Walker {
@@ -836,11 +874,26 @@ impl Walker {
             first_fragment: false,
             inherited: 0,
             network_only,
+            quoted: false,
         };
         loop {
             match self.step(buf, next, &mut st, layers) {
                 Ok(Next::Done) => break,
                 Ok(n) => next = n,
+                Err(_) if st.quoted => {
+                    // What the quote holds past its last good header.
+                    let at = match next {
+                        Next::Ethernet(at)
+                        | Next::EtherType(_, at)
+                        | Next::Protocol(_, at)
+                        | Next::Mpls(at)
+                        | Next::IpByVersion(at)
+                        | Next::Payload(at) => at,
+                        Next::Done => break,
+                    };
+                    let _ = self.step(buf, Next::Payload(at), &mut st, layers);
+                    break;
+                }
                 Err(e) => {
                     // A header cut by the end of a capture whose IP
                     // datagram runs on: the capture's cut, not a defect.
@@ -1016,7 +1069,7 @@ impl Walker {
         st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let ip = if self.capture {
+        let ip = if self.capture || st.quoted {
             Ipv4::new_truncated(bytes)?
         } else {
             Ipv4::new(bytes)?
@@ -1042,6 +1095,7 @@ impl Walker {
             first_fragment: fragment && ip.fragment_offset() == 0,
             inherited: st.inherited | partial,
             network_only: st.network_only,
+            quoted: st.quoted,
         };
         let payload = at + header_len;
         if ip.fragment_offset() != 0 || st.network_only {
@@ -1059,7 +1113,8 @@ impl Walker {
         st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let ip = if self.capture {
+        let lax = self.capture || st.quoted;
+        let ip = if lax {
             Ipv6::new_truncated(bytes)?
         } else {
             Ipv6::new(bytes)?
@@ -1069,7 +1124,7 @@ impl Walker {
         // hop-by-hop header) the Jumbo Payload option's length (the rest of
         // the region in a capture walk).
         let jumbo = ip.is_jumbogram();
-        let end = if jumbo && !self.capture {
+        let end = if jumbo && !lax {
             let len = jumbo_payload_len(&bytes[ipv6::HEADER_LEN..])?;
             if len > bytes.len() - ipv6::HEADER_LEN {
                 return Err(Error::BadLength {
@@ -1105,6 +1160,7 @@ impl Walker {
             first_fragment: false,
             inherited: st.inherited | partial,
             network_only: st.network_only,
+            quoted: st.quoted,
         };
         if st.network_only {
             return Ok(Next::Payload(payload));
@@ -1174,7 +1230,11 @@ impl Walker {
             min: udp::HEADER_LEN,
             max,
         };
-        let (end, truncated) = if length == 0 {
+        let (end, truncated) = if st.quoted {
+            // A quote holds what it holds: lengths are the quoted
+            // datagram's, not the quote's.
+            (st.limit, false)
+        } else if length == 0 {
             // Only where the IP length is unspecified too (RFC 2675).
             if !st.unspecified {
                 return Err(bad(room.min(usize::from(u16::MAX))));
@@ -1199,7 +1259,7 @@ impl Walker {
         layers.set_flags(st.inherited);
         st.limit = end;
         let payload = at + udp::HEADER_LEN;
-        let Some(tunnel) = self.udp_tunnel(udp.dst_port()) else {
+        let Some(tunnel) = self.udp_tunnel(udp.dst_port()).filter(|_| !st.quoted) else {
             return Ok(Next::Payload(payload));
         };
         // The tunnel's payload starts a new region: nothing of the outer
@@ -1211,6 +1271,7 @@ impl Walker {
             first_fragment: false,
             inherited: st.inherited,
             network_only: false,
+            quoted: false,
         };
         let bytes = region(buf, payload, end, ErrorLayer::Udp)?;
         match tunnel {
@@ -1274,8 +1335,26 @@ impl Walker {
         layers: &mut Layers,
     ) -> Result<Next, Error> {
         let bytes = region(buf, at, st.limit, ErrorLayer::Ipv4)?;
+        if st.quoted
+            && !matches!(
+                proto,
+                IpProtocol::UDP | IpProtocol::TCP | IpProtocol::ICMP | IpProtocol::ICMPV6
+            )
+        {
+            // A quote is walked to its transport header and no further.
+            return Ok(Next::Payload(at));
+        }
         let next = match proto {
             IpProtocol::UDP => return self.udp(buf, at, st, layers),
+            IpProtocol::TCP if st.quoted => {
+                // RFC 792 quotes 8 bytes of it: the ports and sequence number.
+                let len = Tcp::new(bytes).map_or(bytes.len(), |t| t.header_len());
+                if len < 8 {
+                    return Err(Error::truncated(ErrorLayer::Tcp, 8, len));
+                }
+                layers.push(plain(LayerKind::Tcp, at, len, st.limit))?;
+                Next::Payload(at + len)
+            }
             IpProtocol::TCP => {
                 let tcp = Tcp::new(bytes)?;
                 layers.push(plain(LayerKind::Tcp, at, tcp.header_len(), st.limit))?;
@@ -1284,11 +1363,19 @@ impl Walker {
             IpProtocol::ICMP => {
                 let icmp = Icmpv4::new(bytes)?;
                 layers.push(plain(LayerKind::Icmpv4, at, icmp.header_len(), st.limit))?;
+                if icmp.is_error() && !st.quoted {
+                    layers.set_flags(st.inherited);
+                    return Ok(Self::quote(at + icmp.header_len(), st));
+                }
                 Next::Payload(at + icmp.header_len())
             }
             IpProtocol::ICMPV6 => {
                 let icmp = Icmpv6::new(bytes)?;
                 layers.push(plain(LayerKind::Icmpv6, at, icmp.header_len(), st.limit))?;
+                if icmp.is_error() && !st.quoted {
+                    layers.set_flags(st.inherited);
+                    return Ok(Self::quote(at + icmp.header_len(), st));
+                }
                 Next::Payload(at + icmp.header_len())
             }
             IpProtocol::GRE => {
@@ -1310,6 +1397,22 @@ impl Walker {
         };
         layers.set_flags(st.inherited);
         Ok(next)
+    }
+}
+
+impl Walker {
+    /// Enters the datagram an ICMP error quotes, at `at`.
+    fn quote(at: usize, st: &mut State) -> Next {
+        *st = State {
+            limit: st.limit,
+            declared: st.limit,
+            unspecified: false,
+            first_fragment: false,
+            inherited: st.inherited | QUOTED | PARTIAL,
+            network_only: false,
+            quoted: true,
+        };
+        Next::IpByVersion(at)
     }
 }
 
