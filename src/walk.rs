@@ -709,6 +709,7 @@ enum Next {
 
 /// What the walk knows of the region it is in.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::struct_excessive_bools)] // one flag per rule of the walk, read where each applies
 struct State {
     /// End of the enclosing layer's payload in the buffer.
     limit: usize,
