@@ -501,11 +501,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         // The change, as seen from offset 0 (only the parity of offsets
         // matters); a range that holds the whole piece shifts it, one that
         // holds part of it takes its own share.
-        let whole = Delta::replace_bytes(at, old, new);
-        if whole.is_none() {
-            // The same bytes, or a change no sum can see.
+        if old == new {
             return;
         }
+        // A change may be invisible to a one's-complement sum (0x0000 and
+        // 0xFFFF are one value there) and still matter: an ICMPv4 message
+        // that becomes all zero needs 0xFFFF.
+        let whole = Delta::replace_bytes(at, old, new);
         let clip = |r: &Range<usize>| {
             let (s, e) = (at.max(r.start), end.min(r.end));
             if s == at && e == end {
@@ -544,7 +546,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             if l.kind != LayerKind::Ipv4 {
                 d += carried.shifted(c.region.start);
             }
-            if d.is_none() {
+            let touched = at < c.region.end && c.region.start < end;
+            if d.is_none() && !(c.rule == Rule::Icmpv4 && touched) {
                 continue;
             }
             let old = field::u16_at(self.buf, c.at);
@@ -2184,6 +2187,87 @@ pub(crate) mod tests {
             assert_eq!(cut[cut.len() - 8 - l4..], q[..l4 + 8]);
             assert_checksums_valid(&cut);
         }
+    }
+
+    /// Regression: `write` left 0x0000 where 0xFFFF is right when it made
+    /// an ICMPv4 message all zero (the echo reply of the issue), and the
+    /// way back must be bit-exact too.
+    #[test]
+    fn icmpv4_message_written_all_zero() {
+        #[rustfmt::skip]
+        let mut f = [
+            0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+            0x45, 0x00, 0x00, 0x1e, 0x00, 0x00, 0x40, 0x00, 0x40, 0x01, 0x26, 0xdd,
+            0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+            // echo reply, id 0, seq 0, data ff ff: checksum 0x0000 is right
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+        ];
+        assert_eq!(assert_checksums_valid(&f), 2);
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(42, &[0, 0]).unwrap();
+        assert_eq!(f[36..38], [0xff, 0xff], "all zero: the checksum is 0xFFFF");
+        assert_eq!(assert_checksums_valid(&f), 2);
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(42, &[0xff, 0xff]).unwrap();
+        assert_eq!(f[36..38], [0x00, 0x00], "and back");
+        // A long message that is all zero but its last byte: the check
+        // stops there and the sum is right.
+        let mut long = vec![0u8; 14 + 20 + 8 + 4000];
+        long[..14].copy_from_slice(&f[..14]);
+        Ipv4Header {
+            protocol: IpProtocol::ICMP,
+            payload_len: 4008,
+            ..Ipv4Header::default()
+        }
+        .emit(&mut long[14..])
+        .unwrap();
+        let n = long.len();
+        long[n - 1] = 1;
+        long[36..38].copy_from_slice(&0xFFFEu16.to_be_bytes());
+        assert_eq!(assert_checksums_valid(&long), 2);
+        let mut pkt = Packet::from_ethernet(&mut long).unwrap();
+        pkt.write(n - 1, &[0]).unwrap();
+        assert_eq!(long[36..38], [0xff, 0xff]);
+        assert_eq!(assert_checksums_valid(&long), 2);
+    }
+
+    /// Regression: two `Layers` holding the same walk compared unequal
+    /// after one of them was reused (stale slots of a longer walk).
+    #[test]
+    fn reused_layers_compare_and_hash_by_what_they_hold() {
+        use core::hash::{Hash, Hasher};
+        use std::collections::hash_map::DefaultHasher;
+        let walker = Walker::new();
+        let mut reused = Layers::new();
+        walker.ethernet_into(&VXLAN_ICMP, &mut reused);
+        walker.ethernet_into(&TCP_TIMESTAMPS, &mut reused);
+        let fresh = Layers::from_ethernet(&TCP_TIMESTAMPS);
+        assert_eq!(reused, fresh);
+        let hash = |l: &Layers| {
+            let mut h = DefaultHasher::new();
+            l.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&reused), hash(&fresh));
+    }
+
+    /// Regression: a hand-built `Layer` with a huge start overflowed in
+    /// `header_range` / `payload_range`.
+    #[test]
+    fn layer_ranges_never_overflow() {
+        let l = crate::walk::Layer {
+            kind: K::Payload,
+            start: usize::MAX - 1,
+            header_len: 10,
+            end: usize::MAX,
+            truncated: false,
+        };
+        assert_eq!(l.header_range(), usize::MAX - 1..usize::MAX);
+        assert_eq!(l.payload_range(), usize::MAX..usize::MAX);
+        let mut layers = Layers::new();
+        Walker::new().ethernet_into(&TCP_TIMESTAMPS, &mut layers);
+        let mut buf = TCP_TIMESTAMPS;
+        assert!(Packet::with_layers(&mut buf[..10], &layers).is_err());
     }
 
     proptest! {
