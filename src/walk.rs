@@ -2423,6 +2423,153 @@ pub(crate) mod tests {
         );
     }
 
+    /// Strict by default, lax by name: every malformed header that its
+    /// own checked constructor refuses is refused by the data-plane walk
+    /// too, at that layer; the capture walk reads the offload and snap-cut
+    /// cases (and only those) on.
+    #[test]
+    fn the_strict_walk_refuses_what_the_views_refuse() {
+        use crate::flow::tests::TCP_TIMESTAMPS;
+        #[rustfmt::skip]
+        const UDP: [u8; 44] = [
+            0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+            0x45, 0, 0, 30, 0, 0, 0x40, 0, 64, 17, 0x26, 0xcd, 10, 0, 0, 1, 10, 0, 0, 2,
+            0x30, 0x39, 0x00, 0x35, 0x00, 0x0a, 0x53, 0x00, b'h', b'i',
+        ];
+        type Edit = fn(&mut Vec<u8>);
+        // (what, frame, edit, layer of the error, capture walk reads it)
+        let cases: [(&str, &[u8], Edit, ErrorLayer, bool); 12] = [
+            (
+                "IPv4 total length 0",
+                &UDP,
+                |f| f[16..18].copy_from_slice(&[0, 0]),
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "IPv4 total length past the buffer",
+                &UDP,
+                |f| f[17] = 31,
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "IPv4 total length below the header",
+                &UDP,
+                |f| f[17] = 19,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "IPv4 IHL 4",
+                &UDP,
+                |f| f[14] = 0x44,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "IPv4 version 6",
+                &UDP,
+                |f| f[14] = 0x65,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "UDP length 0",
+                &UDP,
+                |f| f[38..40].copy_from_slice(&[0, 0]),
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "UDP length past the IP payload",
+                &UDP,
+                |f| f[39] = 11,
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "UDP length below its header",
+                &UDP,
+                |f| f[39] = 7,
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "TCP data offset 4",
+                &TCP_TIMESTAMPS,
+                |f| f[46] = 0x40,
+                ErrorLayer::Tcp,
+                false,
+            ),
+            (
+                "TCP options past the segment",
+                &TCP_TIMESTAMPS,
+                |f| f[46] = 0xF0,
+                ErrorLayer::Tcp,
+                false,
+            ),
+            (
+                "frame cut inside the TCP payload",
+                &TCP_TIMESTAMPS,
+                |f| f.truncate(70),
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "VXLAN without its I flag",
+                &VXLAN_ICMP,
+                |f| f[42] = 0,
+                ErrorLayer::Vxlan,
+                false,
+            ),
+        ];
+        for (what, frame, edit, layer, capture_reads) in cases {
+            let mut f = frame.to_vec();
+            edit(&mut f);
+            let strict = Layers::from_ethernet(&f);
+            let err = strict.error().unwrap_or_else(|| panic!("{what}: accepted"));
+            assert_eq!(err.layer(), layer, "{what}: {err}");
+            // The header's own checked constructor refuses it too.
+            let at = strict.iter().last().map_or(14, |l| {
+                if l.kind == K::Ethernet {
+                    14
+                } else {
+                    l.start + l.header_len
+                }
+            });
+            let own = match layer {
+                ErrorLayer::Ipv4 => Ipv4::new(&f[14..]).map(drop),
+                ErrorLayer::Udp => {
+                    Ipv4::new(&f[14..]).and_then(|ip| Udp::new(ip.payload()).map(drop))
+                }
+                ErrorLayer::Tcp => {
+                    Ipv4::new(&f[14..]).and_then(|ip| Tcp::new(ip.payload()).map(drop))
+                }
+                ErrorLayer::Vxlan => Err(err),
+                _ => unreachable!(),
+            };
+            assert!(own.is_err(), "{what}: the view accepts it ({at})");
+            let lax = Layers::from_ethernet_capture(&f);
+            assert_eq!(
+                lax.error().is_none() || lax.is_cut_short(),
+                capture_reads,
+                "{what}: {:?}",
+                lax.error()
+            );
+        }
+        // An IPv6 payload length past the buffer, and 0 with a hop-by-hop
+        // header but no Jumbo Payload option.
+        let mut v6 = ipv6_around(IpProtocol::ICMPV6, &[128, 0, 0, 0, 0, 1, 0, 1]);
+        v6[5] += 1;
+        assert_eq!(
+            Layers::from_ip(&v6).error().map(|e| e.layer()),
+            Some(ErrorLayer::Ipv6)
+        );
+        assert!(Ipv6::new(&v6[..]).is_err());
+        assert!(Layers::from_ip_capture(&v6).error().is_none());
+    }
+
     #[test]
     fn empty_and_tiny_input() {
         for len in 0..14 {
