@@ -70,3 +70,38 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_appears_after_a_second_and_is_erased_before_the_summary() {
+        let mut err = Vec::new();
+        let mut off = Progress::new("rewrite", false);
+        let mut on = Progress::new("rewrite", true);
+        on.tick(CHECK, 5_000_000, &mut err);
+        assert!(err.is_empty(), "nothing before a second");
+        std::thread::sleep(DELAY + Duration::from_millis(50));
+        off.tick(CHECK, 5_000_000, &mut err);
+        on.tick(CHECK + 1, 5_000_000, &mut err);
+        assert!(
+            err.is_empty(),
+            "only every {CHECK} packets, and only when enabled"
+        );
+        on.tick(2 * CHECK, 5_000_000, &mut err);
+        on.finish(&mut err);
+        writeln!(err, "rewrote 2048 of 2048 packets").unwrap();
+        let text = String::from_utf8(err).unwrap();
+        assert!(
+            text.starts_with("\rrewrite: 2048 packets, 5 MB, 1."),
+            "{text:?}"
+        );
+        // Erased with spaces, then the summary from the line's start.
+        let (line, rest) = text[1..].split_once('\r').unwrap();
+        assert_eq!(
+            rest,
+            format!("{:w$}\rrewrote 2048 of 2048 packets\n", "", w = line.len())
+        );
+    }
+}

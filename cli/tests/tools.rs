@@ -248,6 +248,25 @@ fn a_record_cut_short_is_an_error_after_the_whole_records() {
             cut.display()
         )
     );
+    // rewrite stops there too, and leaves no half-written OUT behind.
+    let out = dir.join("out.pcap");
+    let (code, err) = rewrite(&["--ttl", "1", p(&cut), p(&out)]);
+    assert_eq!(
+        (code, err),
+        (
+            1,
+            format!(
+                "rewrite: {}: bad record: the file ends in the middle of a record\n",
+                cut.display()
+            )
+        )
+    );
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
 }
 
 #[test]
