@@ -2532,13 +2532,6 @@ pub(crate) mod tests {
             let err = strict.error().unwrap_or_else(|| panic!("{what}: accepted"));
             assert_eq!(err.layer(), layer, "{what}: {err}");
             // The header's own checked constructor refuses it too.
-            let at = strict.iter().last().map_or(14, |l| {
-                if l.kind == K::Ethernet {
-                    14
-                } else {
-                    l.start + l.header_len
-                }
-            });
             let own = match layer {
                 ErrorLayer::Ipv4 => Ipv4::new(&f[14..]).map(drop),
                 ErrorLayer::Udp => {
