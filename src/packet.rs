@@ -2270,6 +2270,107 @@ pub(crate) mod tests {
         assert!(Packet::with_layers(&mut buf[..10], &layers).is_err());
     }
 
+    /// The one's-complement checksum of an IPv6 upper layer: `src` and
+    /// `dst` in the pseudo-header, `proto`, and `data` (checksum field as
+    /// stored).
+    fn v6_upper_sum_ok(src: &[u8], dst: &[u8], proto: u8, data: &[u8]) -> bool {
+        let mut pseudo = src.to_vec();
+        pseudo.extend_from_slice(dst);
+        pseudo.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, proto]);
+        sums_to_ffff(&[&pseudo, data])
+    }
+
+    /// VRRPv3 over IPv6 (RFC 5798): the walk leaves it as payload, and a
+    /// source address change still fixes its pseudo-header checksum.
+    #[test]
+    fn vrrp_checksum_follows_an_address_change() {
+        let mut vrrp = vec![0x31, 7, 100, 1, 0x00, 0x64, 0, 0];
+        vrrp.extend_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
+        let src: Ipv6Addr = "fe80::5".parse().unwrap();
+        let dst: Ipv6Addr = "ff02::12".parse().unwrap();
+        let mut pseudo = src.octets().to_vec();
+        pseudo.extend_from_slice(&dst.octets());
+        pseudo.extend_from_slice(&(vrrp.len() as u32).to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, 112]);
+        let c = crate::checksum::internet_checksum(&[pseudo, vrrp.clone()].concat());
+        vrrp[6..8].copy_from_slice(&c.to_be_bytes());
+        let mut f = TCP_TIMESTAMPS[..14].to_vec();
+        f[12..14].copy_from_slice(&[0x86, 0xdd]);
+        let mut h = [0; 40];
+        Ipv6Header {
+            next_header: IpProtocol(112),
+            hop_limit: 255,
+            src,
+            dst,
+            payload_len: vrrp.len() as u16,
+            ..Ipv6Header::default()
+        }
+        .emit(&mut h)
+        .unwrap();
+        f.extend_from_slice(&h);
+        f.extend_from_slice(&vrrp);
+        assert!(v6_upper_sum_ok(&f[22..38], &f[38..54], 112, &f[54..]));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.set_ipv6_src(1, "fe80::99".parse().unwrap()).unwrap();
+        assert!(v6_upper_sum_ok(&f[22..38], &f[38..54], 112, &f[54..]));
+        assert_ne!(f[60..62], c.to_be_bytes());
+    }
+
+    /// RFC 6275 section 6.3: with a Home Address destination option, the
+    /// pseudo-header source is the home address. Changing the IPv6 source
+    /// leaves the UDP checksum alone; changing the home address fixes it.
+    #[test]
+    fn home_address_option_is_the_pseudo_header_source() {
+        let home = Ipv6Addr::new(0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 7);
+        let coa: Ipv6Addr = "2001:db8:ffff::7".parse().unwrap();
+        let dst: Ipv6Addr = "2001:db8::1".parse().unwrap();
+        // Destination options: next header UDP, length 2 (24 bytes): PadN(4),
+        // Home Address option (type 0xC9, 16 bytes).
+        let mut dopt = vec![17, 2, 1, 2, 0, 0, 0xC9, 16];
+        dopt.extend_from_slice(&home.octets());
+        let mut udp = vec![0x13, 0x88, 0x00, 0x35, 0, 12, 0, 0, b'm', b'i', b'p', b'6'];
+        let mut pseudo = home.octets().to_vec();
+        pseudo.extend_from_slice(&dst.octets());
+        pseudo.extend_from_slice(&12u32.to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, 17]);
+        let c = crate::checksum::internet_checksum(&[pseudo, udp.clone()].concat());
+        udp[6..8].copy_from_slice(&c.to_be_bytes());
+        let mut f = TCP_TIMESTAMPS[..14].to_vec();
+        f[12..14].copy_from_slice(&[0x86, 0xdd]);
+        let mut h = [0; 40];
+        Ipv6Header {
+            next_header: IpProtocol(60),
+            src: coa,
+            dst,
+            payload_len: (dopt.len() + udp.len()) as u16,
+            ..Ipv6Header::default()
+        }
+        .emit(&mut h)
+        .unwrap();
+        f.extend_from_slice(&h);
+        f.extend_from_slice(&dopt);
+        f.extend_from_slice(&udp);
+        let udp_at = 14 + 40 + 24;
+        let hao_at = 14 + 40 + 8;
+        let ok = |f: &[u8]| v6_upper_sum_ok(&f[hao_at..hao_at + 16], &f[38..54], 17, &f[udp_at..]);
+        assert!(ok(&f));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.set_ipv6_src(1, "2001:db8:eeee::9".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            f[udp_at + 6..udp_at + 8],
+            c.to_be_bytes(),
+            "the source is not in the pseudo-header"
+        );
+        assert!(ok(&f));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(hao_at + 15, &[0x77]).unwrap();
+        pkt.set_ipv6_dst(1, "2001:db8::2".parse().unwrap()).unwrap();
+        assert!(ok(&f));
+        assert_ne!(f[udp_at + 6..udp_at + 8], c.to_be_bytes());
+    }
+
     proptest! {
         /// Random runs written anywhere in the innermost payload, and
         /// random addresses, ports and TTLs: every checksum stays right.
