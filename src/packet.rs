@@ -563,7 +563,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             *b = *n;
         }
         let old = &*old;
-        if old == new {
+        if old.iter().zip(new).all(|(a, b)| a == b) {
             return Ok(());
         }
         let whole = Delta::replace_bytes(at, old, new);
@@ -607,6 +607,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             let Some(l) = self.layers.borrow().get(k) else {
                 continue;
             };
+            if matches!(
+                l.kind,
+                LayerKind::Ethernet | LayerKind::Vlan | LayerKind::Ipv6 | LayerKind::Ipv6Ext(_)
+            ) {
+                // No checksum of their own.
+                continue;
+            }
             let in_datagram = datagram.contains(&k);
             if carried.is_none() && (end <= l.start || at >= l.end) && !in_datagram {
                 continue;
