@@ -892,6 +892,11 @@ impl Walker {
                         | Next::Payload(at) => at,
                         Next::Done => break,
                     };
+                    // After what the failed step recorded (an IPv6 header
+                    // may be recorded before a bad extension header).
+                    let at = layers
+                        .last()
+                        .map_or(at, |l| at.max(l.start.saturating_add(l.header_len)));
                     let _ = self.step(buf, Next::Payload(at), &mut st, layers);
                     break;
                 }
