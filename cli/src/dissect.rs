@@ -4,7 +4,7 @@
 //!
 //! Dissection happens in two steps so that the benchmark can measure the
 //! first alone: [`dissect_frame`] walks a frame and reads every field into
-//! plain values ([`Field`]s), and [`write_packet`] prints them as JSON.
+//! plain values ([`Value`]s), and [`write_packet`] prints them as JSON.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -14,10 +14,14 @@ use std::path::PathBuf;
 use wireview::arp::Arp;
 use wireview::checksum::Sum;
 use wireview::ethernet::{Ethernet, MacAddr};
+use wireview::geneve::Geneve;
 use wireview::gre::Gre;
+use wireview::gtpu::Gtpu;
 use wireview::ipv6::Ipv6;
 use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Fragment, Ipv6Routing};
 use wireview::macsec::Macsec;
+use wireview::mpls::Mpls;
+use wireview::pppoe::{Pppoe, PppoeDiscovery};
 use wireview::tcp::Tcp;
 use wireview::udp::Udp;
 use wireview::vlan::VlanTag;
@@ -330,6 +334,53 @@ fn layer_fields(frame: &[u8], layers: &Layers, i: usize, f: &mut Fields<'_>) -> 
                 .add("short_len", sec.short_len())
                 .add("pn", sec.pn())
                 .add("sci", sci.unwrap_or(Value::Null));
+        }
+        LayerKind::Geneve => {
+            let gen: Geneve<&[u8]> = layers.view(frame, i)?;
+            f.add("version", gen.version())
+                .add("opt_len", gen.opt_len())
+                .add("oam", gen.oam())
+                .add("critical", gen.critical())
+                .add("protocol", gen.protocol_type().0)
+                .add("vni", gen.vni().value());
+        }
+        LayerKind::Mpls => {
+            // One layer per label stack entry.
+            let entry: Mpls<&[u8]> = layers.view(frame, i)?;
+            f.add("label", entry.label().value())
+                .add("tc", entry.traffic_class().value())
+                .add("s", entry.bottom_of_stack())
+                .add("ttl", entry.ttl());
+        }
+        LayerKind::Gtpu => {
+            let gtp: Gtpu<&[u8]> = layers.view(frame, i)?;
+            f.add("version", gtp.version())
+                .add("pt", gtp.pt())
+                .add("e", gtp.e_flag())
+                .add("s", gtp.s_flag())
+                .add("pn", gtp.pn_flag())
+                .add("msg_type", gtp.message_type().0)
+                .add("length", gtp.length())
+                .add("teid", gtp.teid());
+        }
+        LayerKind::Pppoe => {
+            let ppp: Pppoe<&[u8]> = layers.view(frame, i)?;
+            f.add("version", ppp.version())
+                .add("type", ppp.pppoe_type())
+                .add("code", ppp.code().0)
+                .add("session_id", ppp.session_id())
+                .add("length", ppp.length())
+                .add("protocol", ppp.ppp_protocol().0);
+        }
+        LayerKind::PppoeDiscovery => {
+            // Discovery frames carry tags, not a PPP protocol.
+            let disc: PppoeDiscovery<&[u8]> = layers.view(frame, i)?;
+            f.add("version", disc.version())
+                .add("type", disc.pppoe_type())
+                .add("code", disc.code().0)
+                .add("session_id", disc.session_id())
+                .add("length", disc.length())
+                .add("protocol", Value::Null);
         }
         _ => {
             f.add("len", l.end - l.start);

@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use wireview::ip::{Dscp, Ecn};
+use wireview::mpls::Label;
 use wireview::packet::Packet;
 use wireview::vlan::Vid;
 use wireview::vxlan::Vni;
@@ -47,8 +48,12 @@ pub struct Edits {
     pub dst_port: Option<u16>,
     /// `--vid N`: VLAN id.
     pub vid: Option<Vid>,
-    /// `--vni N`: VXLAN network identifier.
+    /// `--vni N`: VXLAN or Geneve network identifier.
     pub vni: Option<Vni>,
+    /// `--teid N`: GTP-U tunnel endpoint identifier.
+    pub teid: Option<u32>,
+    /// `--label N`: MPLS label of a label stack entry.
+    pub label: Option<Label>,
     /// `--inner`: apply to the innermost header of each kind, not the outermost.
     pub inner: bool,
 }
@@ -88,7 +93,10 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
     let ipv6 = layers.find(LayerKind::Ipv6, which);
     let l4 = layers.find_by(|k| matches!(k, LayerKind::Tcp | LayerKind::Udp), which);
     let tag = layers.find(LayerKind::Vlan, which);
-    let vxlan = layers.find(LayerKind::Vxlan, which);
+    // VXLAN or Geneve, whichever comes first (or last with --inner).
+    let vni_layer = layers.find_by(|k| matches!(k, LayerKind::Vxlan | LayerKind::Geneve), which);
+    let gtpu = layers.find(LayerKind::Gtpu, which);
+    let mpls = layers.find(LayerKind::Mpls, which);
 
     let mut applied = false;
     let mut apply = |layer: Option<usize>, wanted: bool| {
@@ -139,8 +147,14 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
     if let (Some(i), Some(v)) = (apply(tag, edits.vid.is_some()), edits.vid) {
         pkt.set_vid(i, v)?;
     }
-    if let (Some(i), Some(v)) = (apply(vxlan, edits.vni.is_some()), edits.vni) {
+    if let (Some(i), Some(v)) = (apply(vni_layer, edits.vni.is_some()), edits.vni) {
         pkt.set_vni(i, v)?;
+    }
+    if let (Some(i), Some(t)) = (apply(gtpu, edits.teid.is_some()), edits.teid) {
+        pkt.set_teid(i, t)?;
+    }
+    if let (Some(i), Some(l)) = (apply(mpls, edits.label.is_some()), edits.label) {
+        pkt.set_label(i, l)?;
     }
     Ok(if applied {
         Outcome::Rewritten
@@ -210,7 +224,7 @@ pub fn rewrite_capture(input: &[u8], edits: &Edits) -> Result<(Vec<u8>, Summary)
 const USAGE: &str =
     "usage: rewrite [--ttl N] [--dec-ttl] [--dscp N] [--ecn N] [--df 0|1] [--ident N] \
 [--ipv4-src A] [--ipv4-dst A] [--ipv6-src A] [--ipv6-dst A] [--src-port N] [--dst-port N] \
-[--vid N] [--vni N] [--inner] IN.pcap OUT.pcap";
+[--vid N] [--vni N] [--teid N] [--label N] [--inner] IN.pcap OUT.pcap";
 
 /// The parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,7 +298,8 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Com
             Long("inner") => edits.inner = true,
             Long(
                 name @ ("ttl" | "dscp" | "ecn" | "df" | "ident" | "ipv4-src" | "ipv4-dst"
-                | "ipv6-src" | "ipv6-dst" | "src-port" | "dst-port" | "vid" | "vni"),
+                | "ipv6-src" | "ipv6-dst" | "src-port" | "dst-port" | "vid" | "vni"
+                | "teid" | "label"),
             ) => {
                 let name = name.to_owned();
                 let v = parser.value().map_err(|e| e.to_string())?;
@@ -301,6 +316,14 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Com
                     "src-port" => edits.src_port = Some(narrow(number(&flag, &v, 0xFFFF)?)),
                     "dst-port" => edits.dst_port = Some(narrow(number(&flag, &v, 0xFFFF)?)),
                     "vid" => edits.vid = Some(bounded(&flag, &v, 4095, |n| Vid::new(narrow(n)))?),
+                    "teid" => {
+                        let n = number(&flag, &v, u64::from(u32::MAX))?;
+                        edits.teid = Some(u32::try_from(n).unwrap_or(u32::MAX));
+                    }
+                    "label" => {
+                        let max = u64::from(Label::MAX);
+                        edits.label = Some(bounded(&flag, &v, max, |n| Label::new(n as u32))?);
+                    }
                     _ => {
                         let max = u64::from(Vni::MAX);
                         edits.vni = Some(bounded(&flag, &v, max, |n| Vni::new(n as u32))?);

@@ -17,12 +17,16 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use wireview::checksum::Sum;
 use wireview::macsec::{An, Tci};
-use wireview::tunnel::{encap_gre, encap_ip, encap_vxlan, OuterIp, VxlanEncap};
+use wireview::mpls::{self, Label, MplsHeader, TrafficClass};
+use wireview::tunnel::{
+    encap_geneve, encap_gre, encap_gtpu, encap_ip, encap_mpls_udp, encap_pppoe, encap_vxlan,
+    GeneveEncap, GtpuEncap, MplsUdpEncap, OuterIp, PppoeEncap, VxlanEncap,
+};
 use wireview::{
-    ArpHeader, ArpOperation, Dscp, Ecn, Error, EtherType, EthernetHeader, GreHeader, Icmpv4Code,
-    Icmpv4Header, Icmpv4Type, Icmpv6Code, Icmpv6Header, Icmpv6Type, IpProtocol, Ipv4Header,
-    Ipv6FragmentHeader, Ipv6Header, MacAddr, MacsecHeader, Pcp, Sci, TcpFlags, TcpHeader,
-    UdpHeader, Vid, VlanHeader, Vni,
+    ArpHeader, ArpOperation, Dscp, Ecn, Error, EtherType, EthernetHeader, GeneveHeader, GreHeader,
+    Icmpv4Code, Icmpv4Header, Icmpv4Type, Icmpv6Code, Icmpv6Header, Icmpv6Type, IpProtocol,
+    Ipv4Header, Ipv6FragmentHeader, Ipv6Header, MacAddr, MacsecHeader, Pcp, PduSession, Sci,
+    TcpFlags, TcpHeader, UdpHeader, Vid, VlanHeader, Vni,
 };
 
 /// One header of a packet being built.
@@ -836,6 +840,126 @@ pub fn packets() -> Vec<(Vec<u8>, usize)> {
     let mut bad = build(&[eth(), ipv4(v4a, v4b), udp(1, 2)], b"bad ihl");
     bad[14] = 0x44;
     out.push(full(bad));
+    // 24 to 29: the tunnels and encapsulations of issue 10.
+    // 24. Geneve (one option, C set, UDP checksum filled) / Ethernet / IPv4 / TCP.
+    let inner = build(
+        &[
+            Spec::Eth {
+                dst: mac(0x42),
+                src: mac(0x41),
+            },
+            ipv4([10, 7, 0, 1], [10, 7, 0, 2]),
+            tcp_data(443, 50001),
+        ],
+        b"through geneve",
+    );
+    let gen = GeneveEncap {
+        header: GeneveHeader {
+            critical: true,
+            protocol_type: EtherType::TEB,
+            vni: Vni::new(0x0012_3456).expect("VNI"),
+            // Class 0x0102, type 0x81 (critical), 4 bytes of data.
+            options: &[0x01, 0x02, 0x81, 0x01, 0xde, 0xad, 0xbe, 0xef],
+            ..GeneveHeader::default()
+        },
+        src_port: 49154,
+        dst_port: wireview::geneve::UDP_PORT,
+        udp_checksum: true,
+    };
+    let outer = outer_v4([172, 16, 1, 1], [172, 16, 1, 2]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_geneve(buf, start, end, &outer, &gen)
+    })));
+    // 25. MPLS over Ethernet, two labels / IPv4 / UDP.
+    let inner = build(
+        &[ipv4([10, 8, 0, 1], [10, 8, 0, 2]), udp(5060, 5060)],
+        b"mpls over ethernet",
+    );
+    let entry = |label: u32, tc: u8, ttl: u8| MplsHeader {
+        label: Label::new(label).expect("label"),
+        traffic_class: TrafficClass::new(tc).expect("TC"),
+        bottom_of_stack: false,
+        ttl,
+    };
+    let mut frame = vec![0u8; 14 + 8];
+    mpls::emit_stack(&[entry(1000, 5, 64), entry(2000, 0, 63)], &mut frame[14..])
+        .expect("room for the label stack");
+    EthernetHeader {
+        dst: mac(2),
+        src: mac(1),
+        ethertype: EtherType::MPLS_UNICAST,
+    }
+    .emit(&mut frame)
+    .expect("room for Ethernet");
+    frame.extend_from_slice(&inner);
+    out.push(full(frame));
+    // 26. MPLS over UDP (RFC 7510, checksum filled), one label / IPv6 / UDP.
+    let inner = build(
+        &[ipv6("2001:db8:8::1", "2001:db8:8::2"), udp(4500, 4500)],
+        b"mpls over udp",
+    );
+    let m = MplsUdpEncap {
+        src_port: 49155,
+        dst_port: mpls::UDP_PORT,
+        udp_checksum: true,
+    };
+    let outer = outer_v4([172, 16, 2, 1], [172, 16, 2, 2]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_mpls_udp(buf, start, end, &outer, &[entry(3000, 1, 255)], &m)
+    })));
+    // 27. GTP-U G-PDU with a PDU Session Container (UDP checksum filled) /
+    // IPv4 / TCP.
+    let inner = build(
+        &[
+            ipv4([10, 45, 0, 7], [198, 51, 100, 80]),
+            tcp_data(40003, 80),
+        ],
+        b"GET / HTTP/1.1\r\n",
+    );
+    let g = GtpuEncap {
+        teid: 0x1234_abcd,
+        sequence_number: None,
+        pdu_session: Some(PduSession {
+            pdu_type: PduSession::UL,
+            qfi: 9,
+            rqi: false,
+        }),
+        src_port: wireview::gtpu::UDP_PORT,
+        dst_port: wireview::gtpu::UDP_PORT,
+        udp_checksum: true,
+    };
+    let outer = outer_v4([172, 16, 3, 1], [172, 16, 3, 2]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_gtpu(buf, start, end, &outer, &g)
+    })));
+    // 28. PPPoE session / IPv4 / UDP.
+    let inner = build(
+        &[ipv4([100, 64, 0, 9], [192, 0, 2, 53]), udp(53001, 53)],
+        b"pppoe session",
+    );
+    let mut buf = vec![0u8; 22];
+    buf.extend_from_slice(&inner);
+    let end = buf.len();
+    let p = PppoeEncap {
+        dst: mac(2),
+        src: mac(1),
+        session_id: 0x0017,
+    };
+    let start = encap_pppoe(&mut buf, 22, end, &p).expect("room for PPPoE");
+    assert_eq!(start, 0);
+    out.push(full(buf));
+    // 29. PPPoE discovery: a PADI (code 0x09) with an empty Service-Name
+    // tag (the crate reads discovery frames but has no builder for them).
+    let mut padi = vec![0u8; 14];
+    EthernetHeader {
+        dst: MacAddr::BROADCAST,
+        src: mac(1),
+        ethertype: EtherType::PPPOE_DISCOVERY,
+    }
+    .emit(&mut padi)
+    .expect("room for Ethernet");
+    padi.extend_from_slice(&[0x11, 0x09, 0x00, 0x00, 0x00, 0x04, 0x01, 0x01, 0x00, 0x00]);
+    out.push(full(padi));
     out
 }
 
@@ -848,7 +972,7 @@ fn tunnel(
     outer: &OuterIp,
     encap: impl FnOnce(&mut [u8], usize, usize) -> Result<usize, Error>,
 ) -> Vec<u8> {
-    const ROOM: usize = 14 + 40 + 16;
+    const ROOM: usize = 14 + 40 + 64;
     let mut buf = vec![0u8; ROOM + inner.len()];
     buf[ROOM..].copy_from_slice(inner);
     let end = buf.len();
