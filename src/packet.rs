@@ -501,11 +501,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         // The change, as seen from offset 0 (only the parity of offsets
         // matters); a range that holds the whole piece shifts it, one that
         // holds part of it takes its own share.
-        let whole = Delta::replace_bytes(at, old, new);
-        if whole.is_none() {
-            // The same bytes, or a change no sum can see.
+        if old == new {
             return;
         }
+        // A change may be invisible to a one's-complement sum (0x0000 and
+        // 0xFFFF are one value there) and still matter: an ICMPv4 message
+        // that becomes all zero needs 0xFFFF.
+        let whole = Delta::replace_bytes(at, old, new);
         let clip = |r: &Range<usize>| {
             let (s, e) = (at.max(r.start), end.min(r.end));
             if s == at && e == end {
@@ -544,7 +546,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             if l.kind != LayerKind::Ipv4 {
                 d += carried.shifted(c.region.start);
             }
-            if d.is_none() {
+            let touched = at < c.region.end && c.region.start < end;
+            if d.is_none() && !(c.rule == Rule::Icmpv4 && touched) {
                 continue;
             }
             let old = field::u16_at(self.buf, c.at);
@@ -1996,6 +1999,275 @@ pub(crate) mod tests {
         pkt.set_ipv4_dst(2, Ipv4Addr::new(203, 0, 113, 1)).unwrap();
         pkt.set_dst_port(3, 8080).unwrap();
         assert_eq!(assert_checksums_valid(&buf), 2);
+    }
+
+    /// An ICMP error (destination unreachable, port unreachable) from
+    /// `router` quoting all of `datagram`, an IPv4 or IPv6 packet, in a
+    /// frame; every checksum filled in from scratch.
+    fn icmp_error_frame(datagram: &[u8], v6: bool) -> Vec<u8> {
+        let mut f = TCP_TIMESTAMPS[..14].to_vec();
+        let icmp_len = 8 + datagram.len();
+        let mut icmp = vec![
+            if v6 { 1 } else { 3 },
+            if v6 { 4 } else { 3 },
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ];
+        icmp.extend_from_slice(datagram);
+        if v6 {
+            f[12..14].copy_from_slice(&[0x86, 0xdd]);
+            let ip = Ipv6Header {
+                next_header: IpProtocol::ICMPV6,
+                src: "2001:db8:ffff::1".parse().unwrap(),
+                dst: "2001:db8::5".parse().unwrap(),
+                payload_len: icmp_len as u16,
+                ..Ipv6Header::default()
+            };
+            let mut h = [0; 40];
+            ip.emit(&mut h).unwrap();
+            let mut pseudo = h[8..40].to_vec();
+            pseudo.extend_from_slice(&(icmp_len as u32).to_be_bytes());
+            pseudo.extend_from_slice(&[0, 0, 0, 58]);
+            let c = crate::checksum::internet_checksum(&[pseudo.as_slice(), &icmp].concat());
+            icmp[2..4].copy_from_slice(&c.to_be_bytes());
+            f.extend_from_slice(&h);
+        } else {
+            let ip = Ipv4Header {
+                protocol: IpProtocol::ICMP,
+                src: Ipv4Addr::new(192, 0, 2, 254),
+                dst: Ipv4Addr::new(10, 0, 0, 5),
+                payload_len: icmp_len as u16,
+                ..Ipv4Header::default()
+            };
+            let mut h = [0; 20];
+            ip.emit(&mut h).unwrap();
+            let c = crate::checksum::internet_checksum(&icmp);
+            icmp[2..4].copy_from_slice(&c.to_be_bytes());
+            f.extend_from_slice(&h);
+        }
+        f.extend_from_slice(&icmp);
+        f
+    }
+
+    /// A UDP datagram from 10.0.0.5:5000 (or 2001:db8::5) to
+    /// 198.51.100.9:53 with `data`, every checksum right.
+    fn udp_datagram(v6: bool, data: &[u8]) -> Vec<u8> {
+        let udp_len = 8 + data.len();
+        let mut udp = vec![0x13, 0x88, 0x00, 0x35];
+        udp.extend_from_slice(&(udp_len as u16).to_be_bytes());
+        udp.extend_from_slice(&[0, 0]);
+        udp.extend_from_slice(data);
+        let (mut out, pseudo) = if v6 {
+            let ip = Ipv6Header {
+                next_header: IpProtocol::UDP,
+                src: "2001:db8::5".parse().unwrap(),
+                dst: "2001:db8:1::9".parse().unwrap(),
+                payload_len: udp_len as u16,
+                ..Ipv6Header::default()
+            };
+            let mut h = vec![0; 40];
+            ip.emit(&mut h).unwrap();
+            let mut pseudo = h[8..40].to_vec();
+            pseudo.extend_from_slice(&(udp_len as u32).to_be_bytes());
+            pseudo.extend_from_slice(&[0, 0, 0, 17]);
+            (h, pseudo)
+        } else {
+            let ip = Ipv4Header {
+                protocol: IpProtocol::UDP,
+                src: Ipv4Addr::new(10, 0, 0, 5),
+                dst: Ipv4Addr::new(198, 51, 100, 9),
+                payload_len: udp_len as u16,
+                ..Ipv4Header::default()
+            };
+            let mut h = vec![0; 20];
+            ip.emit(&mut h).unwrap();
+            let mut pseudo = h[12..20].to_vec();
+            pseudo.extend_from_slice(&[0, 17]);
+            pseudo.extend_from_slice(&(udp_len as u16).to_be_bytes());
+            (h, pseudo)
+        };
+        let c = match crate::checksum::internet_checksum(&[pseudo.as_slice(), &udp].concat()) {
+            0 => 0xFFFF,
+            c => c,
+        };
+        udp[6..8].copy_from_slice(&c.to_be_bytes());
+        out.extend_from_slice(&udp);
+        out
+    }
+
+    #[test]
+    fn quoted_datagrams_are_layers_of_their_own() {
+        use crate::flow::tests::{AFS_PORT_UNREACHABLE, ICMPV6_PARAM_PROBLEM};
+        let layers = Layers::from_ethernet_capture(&AFS_PORT_UNREACHABLE);
+        let shape: Vec<_> = layers.iter().map(|l| (l.kind, l.start)).collect();
+        assert_eq!(
+            shape,
+            [
+                (K::Ethernet, 0),
+                (K::Ipv4, 14),
+                (K::Icmpv4, 34),
+                (K::Ipv4, 42),
+                (K::Udp, 62)
+            ]
+        );
+        assert_eq!(
+            (0..5).map(|i| layers.is_quoted(i)).collect::<Vec<_>>(),
+            [false, false, false, true, true]
+        );
+        // "The innermost UDP / IPv4" is not the quoted one.
+        assert_eq!(layers.find(K::Udp, Which::Innermost), None);
+        assert_eq!(layers.find(K::Ipv4, Which::Innermost), Some(1));
+        assert_eq!(layers.find_quoted(K::Udp, Which::Outermost), Some(4));
+        // ICMPv6 quoting a first fragment: the quote's walk ends at its
+        // fragment header's data (IPv6 in IPv6 is not followed in a quote).
+        let layers = Layers::from_ethernet(&ICMPV6_PARAM_PROBLEM);
+        assert_eq!(layers.error(), None);
+        let q: Vec<_> = layers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| layers.is_quoted(*i))
+            .map(|(_, l)| l.kind)
+            .collect();
+        assert_eq!(q, [K::Ipv6, K::Ipv6Ext(Ipv6ExtKind::Fragment), K::Payload]);
+        // A quote of garbage ends the walk without an error: the ICMP
+        // message itself is whole.
+        let mut garbage = icmp_error_frame(&[0x45, 0, 0, 3, 0, 0, 0, 0], false);
+        let n = garbage.len();
+        garbage[n - 8] = 0x4F; // IHL 15: 60 bytes that are not there
+        let layers = Layers::from_ethernet(&garbage);
+        assert_eq!(layers.error(), None);
+        assert_eq!(
+            layers.last().map(|l| (l.kind, l.start)),
+            Some((K::Payload, 42))
+        );
+    }
+
+    #[test]
+    fn nat_of_a_quoted_datagram_keeps_every_checksum() {
+        for v6 in [false, true] {
+            let datagram = udp_datagram(v6, b"query");
+            let mut f = icmp_error_frame(&datagram, v6);
+            let outer = if v6 { 1 } else { 2 };
+            assert_eq!(assert_checksums_valid(&f), outer + usize::from(!v6) + 1);
+            let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+            let ip = pkt
+                .layers()
+                .find_quoted_by(LayerKind::is_ip, Which::Outermost)
+                .unwrap();
+            let udp = pkt.layers().find_quoted(K::Udp, Which::Outermost).unwrap();
+            // The inside host's address and port, as the NAT restores them.
+            if v6 {
+                pkt.set_ipv6_src(ip, "fd00::5".parse().unwrap()).unwrap();
+            } else {
+                pkt.set_ipv4_src(ip, Ipv4Addr::new(192, 168, 1, 5)).unwrap();
+            }
+            pkt.set_src_port(udp, 40000).unwrap();
+            // Every checksum, the quoted ones included (the quote is whole
+            // here), equals a recompute.
+            assert_eq!(assert_checksums_valid(&f), outer + usize::from(!v6) + 1);
+            let q = f[f.len() - datagram.len()..].to_vec();
+            let l4 = if v6 { 40 } else { 20 };
+            assert_eq!(q[l4..][..2], 40000u16.to_be_bytes());
+
+            // The same error quoting only the IP header and 8 bytes, as
+            // RFC 792 allows: the quoted UDP checksum, which a recompute
+            // cannot check, must become what the whole quote's became.
+            let mut cut = icmp_error_frame(&datagram[..l4 + 8], v6);
+            let mut pkt = Packet::from_ethernet(&mut cut).unwrap();
+            if v6 {
+                pkt.set_ipv6_src(ip, "fd00::5".parse().unwrap()).unwrap();
+            } else {
+                pkt.set_ipv4_src(ip, Ipv4Addr::new(192, 168, 1, 5)).unwrap();
+            }
+            pkt.set_src_port(udp, 40000).unwrap();
+            assert_eq!(cut[cut.len() - 8 - l4..], q[..l4 + 8]);
+            assert_checksums_valid(&cut);
+        }
+    }
+
+    /// Regression: `write` left 0x0000 where 0xFFFF is right when it made
+    /// an ICMPv4 message all zero (the echo reply of the issue), and the
+    /// way back must be bit-exact too.
+    #[test]
+    fn icmpv4_message_written_all_zero() {
+        #[rustfmt::skip]
+        let mut f = [
+            0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+            0x45, 0x00, 0x00, 0x1e, 0x00, 0x00, 0x40, 0x00, 0x40, 0x01, 0x26, 0xdd,
+            0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+            // echo reply, id 0, seq 0, data ff ff: checksum 0x0000 is right
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+        ];
+        assert_eq!(assert_checksums_valid(&f), 2);
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(42, &[0, 0]).unwrap();
+        assert_eq!(f[36..38], [0xff, 0xff], "all zero: the checksum is 0xFFFF");
+        assert_eq!(assert_checksums_valid(&f), 2);
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(42, &[0xff, 0xff]).unwrap();
+        assert_eq!(f[36..38], [0x00, 0x00], "and back");
+        // A long message that is all zero but its last byte: the check
+        // stops there and the sum is right.
+        let mut long = vec![0u8; 14 + 20 + 8 + 4000];
+        long[..14].copy_from_slice(&f[..14]);
+        Ipv4Header {
+            protocol: IpProtocol::ICMP,
+            payload_len: 4008,
+            ..Ipv4Header::default()
+        }
+        .emit(&mut long[14..])
+        .unwrap();
+        let n = long.len();
+        long[n - 1] = 1;
+        long[36..38].copy_from_slice(&0xFFFEu16.to_be_bytes());
+        assert_eq!(assert_checksums_valid(&long), 2);
+        let mut pkt = Packet::from_ethernet(&mut long).unwrap();
+        pkt.write(n - 1, &[0]).unwrap();
+        assert_eq!(long[36..38], [0xff, 0xff]);
+        assert_eq!(assert_checksums_valid(&long), 2);
+    }
+
+    /// Regression: two `Layers` holding the same walk compared unequal
+    /// after one of them was reused (stale slots of a longer walk).
+    #[test]
+    fn reused_layers_compare_and_hash_by_what_they_hold() {
+        use core::hash::{Hash, Hasher};
+        use std::collections::hash_map::DefaultHasher;
+        let walker = Walker::new();
+        let mut reused = Layers::new();
+        walker.ethernet_into(&VXLAN_ICMP, &mut reused);
+        walker.ethernet_into(&TCP_TIMESTAMPS, &mut reused);
+        let fresh = Layers::from_ethernet(&TCP_TIMESTAMPS);
+        assert_eq!(reused, fresh);
+        let hash = |l: &Layers| {
+            let mut h = DefaultHasher::new();
+            l.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&reused), hash(&fresh));
+    }
+
+    /// Regression: a hand-built `Layer` with a huge start overflowed in
+    /// `header_range` / `payload_range`.
+    #[test]
+    fn layer_ranges_never_overflow() {
+        let l = crate::walk::Layer {
+            kind: K::Payload,
+            start: usize::MAX - 1,
+            header_len: 10,
+            end: usize::MAX,
+            truncated: false,
+        };
+        assert_eq!(l.header_range(), usize::MAX - 1..usize::MAX);
+        assert_eq!(l.payload_range(), usize::MAX..usize::MAX);
+        let mut layers = Layers::new();
+        Walker::new().ethernet_into(&TCP_TIMESTAMPS, &mut layers);
+        let mut buf = TCP_TIMESTAMPS;
+        assert!(Packet::with_layers(&mut buf[..10], &layers).is_err());
     }
 
     proptest! {

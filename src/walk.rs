@@ -256,6 +256,8 @@ struct Slot {
 pub(crate) const PARTIAL: u8 = 0x01;
 /// Slot flag: the walked GRE header had its checksum field (C bit set).
 pub(crate) const GRE_CSUM: u8 = 0x02;
+/// Slot flag: the layer lies in the datagram an ICMP error quotes.
+pub(crate) const QUOTED: u8 = 0x04;
 
 impl Slot {
     const EMPTY: Slot = Slot {
@@ -451,23 +453,55 @@ impl Layers {
         self.cut
     }
 
-    /// The index of the outermost or innermost layer of `kind`.
+    /// The index of the outermost or innermost layer of `kind`, outside
+    /// any datagram quoted in an ICMP error ([`is_quoted`](Self::is_quoted)):
+    /// "the innermost TCP header" of an ICMP error is not the one it quotes.
     #[inline]
     pub fn find(&self, kind: LayerKind, which: Which) -> Option<usize> {
         self.find_by(|k| k == kind, which)
     }
 
-    /// The index of the outermost or innermost layer whose kind satisfies `pred`.
+    /// The index of the outermost or innermost layer whose kind satisfies
+    /// `pred`, outside quoted datagrams (see [`find`](Self::find)).
     pub fn find_by(&self, pred: impl Fn(LayerKind) -> bool, which: Which) -> Option<usize> {
+        self.find_where(|i, k| pred(k) && !self.is_quoted(i), which)
+    }
+
+    /// The index of the outermost or innermost layer of `kind` inside the
+    /// datagram an ICMP or ICMPv6 error quotes: what a NAT translates in
+    /// the errors that come back ([RFC 5508 section 4.2]).
+    ///
+    /// [RFC 5508 section 4.2]: https://www.rfc-editor.org/rfc/rfc5508#section-4.2
+    pub fn find_quoted(&self, kind: LayerKind, which: Which) -> Option<usize> {
+        self.find_quoted_by(|k| k == kind, which)
+    }
+
+    /// [`find_quoted`](Self::find_quoted) by a predicate on the kind.
+    pub fn find_quoted_by(&self, pred: impl Fn(LayerKind) -> bool, which: Which) -> Option<usize> {
+        self.find_where(|i, k| pred(k) && self.is_quoted(i), which)
+    }
+
+    fn find_where(&self, pred: impl Fn(usize, LayerKind) -> bool, which: Which) -> Option<usize> {
         let mut it = self
             .iter()
             .enumerate()
-            .filter(|(_, l)| pred(l.kind))
+            .filter(|(i, l)| pred(*i, l.kind))
             .map(|(i, _)| i);
         match which {
             Which::Outermost => it.next(),
             Which::Innermost => it.last(),
         }
+    }
+
+    /// Whether layer `i` lies in the datagram an ICMP or ICMPv6 error
+    /// quotes (after the error's own header). A quote is cut short by
+    /// design (RFC 792: the IP header and 8 bytes; RFC 4443: as much as
+    /// fits in 1280), so its layers are read laxly: their lengths may run
+    /// past the quote, and a quoted TCP header may be only the 8 bytes
+    /// that hold the ports and sequence number.
+    #[inline]
+    pub fn is_quoted(&self, i: usize) -> bool {
+        self.flags(i) & QUOTED != 0
     }
 
     /// The IP layer (IPv4 or IPv6) whose payload layer `i` is in: the
@@ -675,6 +709,7 @@ enum Next {
 
 /// What the walk knows of the region it is in.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::struct_excessive_bools)] // one flag per rule of the walk, read where each applies
 struct State {
     /// End of the enclosing layer's payload in the buffer.
     limit: usize,
@@ -691,6 +726,10 @@ struct State {
     inherited: u8,
     /// Stop after the first network-layer header.
     network_only: bool,
+    /// Inside the datagram an ICMP error quotes: read laxly, no deeper
+    /// than its transport header, and a malformed quote ends the walk
+    /// without an error (the ICMP message itself is whole).
+    quoted: bool,
 }
 
 impl Walker {
@@ -836,11 +875,26 @@ impl Walker {
             first_fragment: false,
             inherited: 0,
             network_only,
+            quoted: false,
         };
         loop {
             match self.step(buf, next, &mut st, layers) {
                 Ok(Next::Done) => break,
                 Ok(n) => next = n,
+                Err(_) if st.quoted => {
+                    // What the quote holds past its last good header.
+                    let at = match next {
+                        Next::Ethernet(at)
+                        | Next::EtherType(_, at)
+                        | Next::Protocol(_, at)
+                        | Next::Mpls(at)
+                        | Next::IpByVersion(at)
+                        | Next::Payload(at) => at,
+                        Next::Done => break,
+                    };
+                    let _ = self.step(buf, Next::Payload(at), &mut st, layers);
+                    break;
+                }
                 Err(e) => {
                     // A header cut by the end of a capture whose IP
                     // datagram runs on: the capture's cut, not a defect.
@@ -1016,7 +1070,7 @@ impl Walker {
         st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let ip = if self.capture {
+        let ip = if self.capture || st.quoted {
             Ipv4::new_truncated(bytes)?
         } else {
             Ipv4::new(bytes)?
@@ -1042,6 +1096,7 @@ impl Walker {
             first_fragment: fragment && ip.fragment_offset() == 0,
             inherited: st.inherited | partial,
             network_only: st.network_only,
+            quoted: st.quoted,
         };
         let payload = at + header_len;
         if ip.fragment_offset() != 0 || st.network_only {
@@ -1059,7 +1114,8 @@ impl Walker {
         st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let ip = if self.capture {
+        let lax = self.capture || st.quoted;
+        let ip = if lax {
             Ipv6::new_truncated(bytes)?
         } else {
             Ipv6::new(bytes)?
@@ -1069,7 +1125,7 @@ impl Walker {
         // hop-by-hop header) the Jumbo Payload option's length (the rest of
         // the region in a capture walk).
         let jumbo = ip.is_jumbogram();
-        let end = if jumbo && !self.capture {
+        let end = if jumbo && !lax {
             let len = jumbo_payload_len(&bytes[ipv6::HEADER_LEN..])?;
             if len > bytes.len() - ipv6::HEADER_LEN {
                 return Err(Error::BadLength {
@@ -1105,6 +1161,7 @@ impl Walker {
             first_fragment: false,
             inherited: st.inherited | partial,
             network_only: st.network_only,
+            quoted: st.quoted,
         };
         if st.network_only {
             return Ok(Next::Payload(payload));
@@ -1174,7 +1231,11 @@ impl Walker {
             min: udp::HEADER_LEN,
             max,
         };
-        let (end, truncated) = if length == 0 {
+        let (end, truncated) = if st.quoted {
+            // A quote holds what it holds: lengths are the quoted
+            // datagram's, not the quote's.
+            (st.limit, false)
+        } else if length == 0 {
             // Only where the IP length is unspecified too (RFC 2675).
             if !st.unspecified {
                 return Err(bad(room.min(usize::from(u16::MAX))));
@@ -1199,7 +1260,7 @@ impl Walker {
         layers.set_flags(st.inherited);
         st.limit = end;
         let payload = at + udp::HEADER_LEN;
-        let Some(tunnel) = self.udp_tunnel(udp.dst_port()) else {
+        let Some(tunnel) = self.udp_tunnel(udp.dst_port()).filter(|_| !st.quoted) else {
             return Ok(Next::Payload(payload));
         };
         // The tunnel's payload starts a new region: nothing of the outer
@@ -1211,6 +1272,7 @@ impl Walker {
             first_fragment: false,
             inherited: st.inherited,
             network_only: false,
+            quoted: false,
         };
         let bytes = region(buf, payload, end, ErrorLayer::Udp)?;
         match tunnel {
@@ -1274,8 +1336,26 @@ impl Walker {
         layers: &mut Layers,
     ) -> Result<Next, Error> {
         let bytes = region(buf, at, st.limit, ErrorLayer::Ipv4)?;
+        if st.quoted
+            && !matches!(
+                proto,
+                IpProtocol::UDP | IpProtocol::TCP | IpProtocol::ICMP | IpProtocol::ICMPV6
+            )
+        {
+            // A quote is walked to its transport header and no further.
+            return Ok(Next::Payload(at));
+        }
         let next = match proto {
             IpProtocol::UDP => return self.udp(buf, at, st, layers),
+            IpProtocol::TCP if st.quoted => {
+                // RFC 792 quotes 8 bytes of it: the ports and sequence number.
+                let len = Tcp::new(bytes).map_or(bytes.len(), |t| t.header_len());
+                if len < 8 {
+                    return Err(Error::truncated(ErrorLayer::Tcp, 8, len));
+                }
+                layers.push(plain(LayerKind::Tcp, at, len, st.limit))?;
+                Next::Payload(at + len)
+            }
             IpProtocol::TCP => {
                 let tcp = Tcp::new(bytes)?;
                 layers.push(plain(LayerKind::Tcp, at, tcp.header_len(), st.limit))?;
@@ -1284,11 +1364,19 @@ impl Walker {
             IpProtocol::ICMP => {
                 let icmp = Icmpv4::new(bytes)?;
                 layers.push(plain(LayerKind::Icmpv4, at, icmp.header_len(), st.limit))?;
+                if icmp.is_error() && !st.quoted {
+                    layers.set_flags(st.inherited);
+                    return Ok(Self::quote(at + icmp.header_len(), st));
+                }
                 Next::Payload(at + icmp.header_len())
             }
             IpProtocol::ICMPV6 => {
                 let icmp = Icmpv6::new(bytes)?;
                 layers.push(plain(LayerKind::Icmpv6, at, icmp.header_len(), st.limit))?;
+                if icmp.is_error() && !st.quoted {
+                    layers.set_flags(st.inherited);
+                    return Ok(Self::quote(at + icmp.header_len(), st));
+                }
                 Next::Payload(at + icmp.header_len())
             }
             IpProtocol::GRE => {
@@ -1310,6 +1398,22 @@ impl Walker {
         };
         layers.set_flags(st.inherited);
         Ok(next)
+    }
+}
+
+impl Walker {
+    /// Enters the datagram an ICMP error quotes, at `at`.
+    fn quote(at: usize, st: &mut State) -> Next {
+        *st = State {
+            limit: st.limit,
+            declared: st.limit,
+            unspecified: false,
+            first_fragment: false,
+            inherited: st.inherited | QUOTED | PARTIAL,
+            network_only: false,
+            quoted: true,
+        };
+        Next::IpByVersion(at)
     }
 }
 
@@ -2317,6 +2421,153 @@ pub(crate) mod tests {
                 field: "Jumbo Payload option"
             })
         );
+    }
+
+    /// Strict by default, lax by name: every malformed header that its
+    /// own checked constructor refuses is refused by the data-plane walk
+    /// too, at that layer; the capture walk reads the offload and snap-cut
+    /// cases (and only those) on.
+    #[test]
+    fn the_strict_walk_refuses_what_the_views_refuse() {
+        use crate::flow::tests::TCP_TIMESTAMPS;
+        #[rustfmt::skip]
+        const UDP: [u8; 44] = [
+            0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+            0x45, 0, 0, 30, 0, 0, 0x40, 0, 64, 17, 0x26, 0xcd, 10, 0, 0, 1, 10, 0, 0, 2,
+            0x30, 0x39, 0x00, 0x35, 0x00, 0x0a, 0x53, 0x00, b'h', b'i',
+        ];
+        type Edit = fn(&mut Vec<u8>);
+        // (what, frame, edit, layer of the error, capture walk reads it)
+        let cases: [(&str, &[u8], Edit, ErrorLayer, bool); 12] = [
+            (
+                "IPv4 total length 0",
+                &UDP,
+                |f| f[16..18].copy_from_slice(&[0, 0]),
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "IPv4 total length past the buffer",
+                &UDP,
+                |f| f[17] = 31,
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "IPv4 total length below the header",
+                &UDP,
+                |f| f[17] = 19,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "IPv4 IHL 4",
+                &UDP,
+                |f| f[14] = 0x44,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "IPv4 version 6",
+                &UDP,
+                |f| f[14] = 0x65,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "UDP length 0",
+                &UDP,
+                |f| f[38..40].copy_from_slice(&[0, 0]),
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "UDP length past the IP payload",
+                &UDP,
+                |f| f[39] = 11,
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "UDP length below its header",
+                &UDP,
+                |f| f[39] = 7,
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "TCP data offset 4",
+                &TCP_TIMESTAMPS,
+                |f| f[46] = 0x40,
+                ErrorLayer::Tcp,
+                false,
+            ),
+            (
+                "TCP options past the segment",
+                &TCP_TIMESTAMPS,
+                |f| f[46] = 0xF0,
+                ErrorLayer::Tcp,
+                false,
+            ),
+            (
+                "frame cut inside the TCP payload",
+                &TCP_TIMESTAMPS,
+                |f| f.truncate(70),
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "VXLAN without its I flag",
+                &VXLAN_ICMP,
+                |f| f[42] = 0,
+                ErrorLayer::Vxlan,
+                false,
+            ),
+        ];
+        for (what, frame, edit, layer, capture_reads) in cases {
+            let mut f = frame.to_vec();
+            edit(&mut f);
+            let strict = Layers::from_ethernet(&f);
+            let err = strict.error().unwrap_or_else(|| panic!("{what}: accepted"));
+            assert_eq!(err.layer(), layer, "{what}: {err}");
+            // The header's own checked constructor refuses it too.
+            let at = strict.iter().last().map_or(14, |l| {
+                if l.kind == K::Ethernet {
+                    14
+                } else {
+                    l.start + l.header_len
+                }
+            });
+            let own = match layer {
+                ErrorLayer::Ipv4 => Ipv4::new(&f[14..]).map(drop),
+                ErrorLayer::Udp => {
+                    Ipv4::new(&f[14..]).and_then(|ip| Udp::new(ip.payload()).map(drop))
+                }
+                ErrorLayer::Tcp => {
+                    Ipv4::new(&f[14..]).and_then(|ip| Tcp::new(ip.payload()).map(drop))
+                }
+                ErrorLayer::Vxlan => Err(err),
+                _ => unreachable!(),
+            };
+            assert!(own.is_err(), "{what}: the view accepts it ({at})");
+            let lax = Layers::from_ethernet_capture(&f);
+            assert_eq!(
+                lax.error().is_none() || lax.is_cut_short(),
+                capture_reads,
+                "{what}: {:?}",
+                lax.error()
+            );
+        }
+        // An IPv6 payload length past the buffer, and 0 with a hop-by-hop
+        // header but no Jumbo Payload option.
+        let mut v6 = ipv6_around(IpProtocol::ICMPV6, &[128, 0, 0, 0, 0, 1, 0, 1]);
+        v6[5] += 1;
+        assert_eq!(
+            Layers::from_ip(&v6).error().map(|e| e.layer()),
+            Some(ErrorLayer::Ipv6)
+        );
+        assert!(Ipv6::new(&v6[..]).is_err());
+        assert!(Layers::from_ip_capture(&v6).error().is_none());
     }
 
     #[test]
