@@ -80,7 +80,9 @@ fn dissect_every_capture() {
             // The checksum verdicts agree with the independent checker.
             let sums = checksums(data);
             let layers = v["layers"].as_array().unwrap();
-            for c in &sums {
+            for c in sums.iter().filter(|c| !c.quoted) {
+                // (A quoted datagram is not listed: `dissect` judges none of
+                // its checksums.)
                 let Some(layer) = layers.get(c.layer) else {
                     panic!("{name} packet {}: layer {} missing: {line}", k + 1, c.layer);
                 };

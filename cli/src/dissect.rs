@@ -163,6 +163,10 @@ pub fn dissect_into(frame: &[u8], out: &mut Dissection) {
     out.clear();
     let layers = Layers::from_ethernet_capture(frame);
     for i in 0..layers.len() {
+        if layers.is_quoted(i) {
+            quote_as_payload(&layers, i, out);
+            continue;
+        }
         let start = out.fields.len();
         out.starts.push(start);
         if let Err(e) = layer_fields(frame, &layers, i, &mut Fields(&mut out.fields)) {
@@ -177,6 +181,29 @@ pub fn dissect_into(frame: &[u8], out: &mut Dissection) {
     if let Some(e) = layers.error() {
         out.error = Some((e.to_string(), e.layer().name()));
     }
+}
+
+/// The datagram an ICMP or ICMPv6 error quotes is not listed (the tool
+/// contract): at its first layer `i`, the quote from there to the end of
+/// the ICMP message is one `payload` layer, as the bytes after the ICMP
+/// header were before the walk read quotes; its other layers add nothing.
+fn quote_as_payload(layers: &Layers, i: usize, out: &mut Dissection) {
+    if i > 0 && layers.is_quoted(i - 1) {
+        return;
+    }
+    let here = layers.get(i).unwrap();
+    // The ICMP message the quote is in: the nearest layer before it that
+    // is not quoted.
+    let end = (0..i)
+        .rev()
+        .find(|&j| !layers.is_quoted(j))
+        .and_then(|j| layers.get(j))
+        .map_or(here.end, |icmp| icmp.end);
+    out.starts.push(out.fields.len());
+    out.fields
+        .push(("layer", Value::Name(LayerKind::Payload.name())));
+    out.fields
+        .push(("len", Value::from(end.saturating_sub(here.start))));
 }
 
 /// A frame of a link type other than Ethernet: no layers, an error.

@@ -56,6 +56,10 @@ pub struct Edits {
     pub label: Option<Label>,
     /// `--inner`: apply to the innermost header of each kind, not the outermost.
     pub inner: bool,
+    /// `--quoted`: the address and port flags apply to the datagram an
+    /// ICMP/ICMPv6 error quotes (the outermost such quote), and a packet
+    /// without one is left unchanged.
+    pub quoted: bool,
 }
 
 /// What [`rewrite_frame`] did with a frame.
@@ -83,6 +87,10 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
         return Ok(Outcome::Malformed);
     };
     let layers = pkt.layers();
+    let quote = layers.find_quoted_by(LayerKind::is_ip, Which::Outermost);
+    if edits.quoted && quote.is_none() {
+        return Ok(Outcome::NotApplicable);
+    }
     let which = if edits.inner {
         Which::Innermost
     } else {
@@ -91,7 +99,22 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
     let ip = layers.find_by(LayerKind::is_ip, which);
     let ipv4 = layers.find(LayerKind::Ipv4, which);
     let ipv6 = layers.find(LayerKind::Ipv6, which);
-    let l4 = layers.find_by(|k| matches!(k, LayerKind::Tcp | LayerKind::Udp), which);
+    let is_l4 = |k| matches!(k, LayerKind::Tcp | LayerKind::Udp);
+    let l4 = layers.find_by(is_l4, which);
+    // What the address and port flags change: with --quoted, the quoted
+    // datagram's IP header (IPv4 or IPv6, whichever it is) and its TCP or
+    // UDP header; the crate keeps the quoted checksums, the ICMP checksum
+    // and every enclosing one right.
+    let (addr_v4, addr_v6, ports) = if edits.quoted {
+        let kind = quote.and_then(|i| layers.get(i)).map(|l| l.kind);
+        (
+            quote.filter(|_| kind == Some(LayerKind::Ipv4)),
+            quote.filter(|_| kind == Some(LayerKind::Ipv6)),
+            layers.find_quoted_by(is_l4, Which::Outermost),
+        )
+    } else {
+        (ipv4, ipv6, l4)
+    };
     let tag = layers.find(LayerKind::Vlan, which);
     // VXLAN or Geneve, whichever comes first (or last with --inner).
     let vni_layer = layers.find_by(|k| matches!(k, LayerKind::Vxlan | LayerKind::Geneve), which);
@@ -126,22 +149,22 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
     if let (Some(i), Some(id)) = (apply(ipv4, edits.ident.is_some()), edits.ident) {
         pkt.set_identification(i, id)?;
     }
-    if let (Some(i), Some(a)) = (apply(ipv4, edits.ipv4_src.is_some()), edits.ipv4_src) {
+    if let (Some(i), Some(a)) = (apply(addr_v4, edits.ipv4_src.is_some()), edits.ipv4_src) {
         pkt.set_ipv4_src(i, a)?;
     }
-    if let (Some(i), Some(a)) = (apply(ipv4, edits.ipv4_dst.is_some()), edits.ipv4_dst) {
+    if let (Some(i), Some(a)) = (apply(addr_v4, edits.ipv4_dst.is_some()), edits.ipv4_dst) {
         pkt.set_ipv4_dst(i, a)?;
     }
-    if let (Some(i), Some(a)) = (apply(ipv6, edits.ipv6_src.is_some()), edits.ipv6_src) {
+    if let (Some(i), Some(a)) = (apply(addr_v6, edits.ipv6_src.is_some()), edits.ipv6_src) {
         pkt.set_ipv6_src(i, a)?;
     }
-    if let (Some(i), Some(a)) = (apply(ipv6, edits.ipv6_dst.is_some()), edits.ipv6_dst) {
+    if let (Some(i), Some(a)) = (apply(addr_v6, edits.ipv6_dst.is_some()), edits.ipv6_dst) {
         pkt.set_ipv6_dst(i, a)?;
     }
-    if let (Some(i), Some(p)) = (apply(l4, edits.src_port.is_some()), edits.src_port) {
+    if let (Some(i), Some(p)) = (apply(ports, edits.src_port.is_some()), edits.src_port) {
         pkt.set_src_port(i, p)?;
     }
-    if let (Some(i), Some(p)) = (apply(l4, edits.dst_port.is_some()), edits.dst_port) {
+    if let (Some(i), Some(p)) = (apply(ports, edits.dst_port.is_some()), edits.dst_port) {
         pkt.set_dst_port(i, p)?;
     }
     if let (Some(i), Some(v)) = (apply(tag, edits.vid.is_some()), edits.vid) {
@@ -224,7 +247,7 @@ pub fn rewrite_capture(input: &[u8], edits: &Edits) -> Result<(Vec<u8>, Summary)
 const USAGE: &str =
     "usage: rewrite [--ttl N] [--dec-ttl] [--dscp N] [--ecn N] [--df 0|1] [--ident N] \
 [--ipv4-src A] [--ipv4-dst A] [--ipv6-src A] [--ipv6-dst A] [--src-port N] [--dst-port N] \
-[--vid N] [--vni N] [--teid N] [--label N] [--inner] IN.pcap OUT.pcap";
+[--vid N] [--vni N] [--teid N] [--label N] [--inner] [--quoted] IN.pcap OUT.pcap";
 
 /// The parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,6 +319,7 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Com
             Long("help") | Short('h') => return Ok(None),
             Long("dec-ttl") => edits.dec_ttl = true,
             Long("inner") => edits.inner = true,
+            Long("quoted") => edits.quoted = true,
             Long(
                 name @ ("ttl" | "dscp" | "ecn" | "df" | "ident" | "ipv4-src" | "ipv4-dst"
                 | "ipv6-src" | "ipv6-dst" | "src-port" | "dst-port" | "vid" | "vni"
