@@ -10,7 +10,8 @@
 //! `--ipv6-dst A`, `--src-port N`, `--dst-port N`, `--vid N`, `--vni N`
 //! (VXLAN or Geneve), `--teid N`, `--label N`,
 //! and `--inner` to change the innermost header of each kind instead of
-//! the outermost. Malformed packets are copied unchanged; a summary line
+//! the outermost; `--quoted` sends the address and port flags to the
+//! datagram an ICMP error quotes (packets without one are unchanged). Malformed packets are copied unchanged; a summary line
 //! goes to stderr. This is `wireview rewrite` (the `wireview-cli` package
 //! in `cli/`, whose `rewrite` module holds the logic).
 

@@ -244,6 +244,16 @@ const NAMED: &[Named] = &[
 /// applied to, and the field's bytes in the frame.
 type NamedField = (&'static str, LayerKind, Range<usize>);
 
+/// The flags that `--quoted` sends to the quoted datagram.
+const QUOTABLE: [&str; 6] = [
+    "--ipv4-src",
+    "--ipv4-dst",
+    "--ipv6-src",
+    "--ipv6-dst",
+    "--src-port",
+    "--dst-port",
+];
+
 /// The frame offsets the flags may change (named fields and checksum
 /// fields), and the named fields as (flag, absolute range).
 fn allowed(frame: &[u8], flags: &[&str], inner: bool) -> (Vec<bool>, Vec<NamedField>) {
@@ -255,8 +265,24 @@ fn allowed(frame: &[u8], flags: &[&str], inner: bool) -> (Vec<bool>, Vec<NamedFi
     };
     let mut ok = vec![false; frame.len()];
     let mut named = Vec::new();
+    // With --quoted: nothing in a packet without a quote; the address
+    // flags on the outermost quoted IP header, whichever version it is.
+    let quoted = flags.contains(&"--quoted");
+    let quote = layers.find_quoted_by(LayerKind::is_ip, Which::Outermost);
+    if quoted && quote.is_none() {
+        return (ok, named);
+    }
+    let find = |n: &Named| {
+        if !(quoted && QUOTABLE.contains(&n.flag)) {
+            return layers.find_by(n.kinds, which);
+        }
+        if matches!(n.flag, "--src-port" | "--dst-port") {
+            return layers.find_quoted_by(n.kinds, Which::Outermost);
+        }
+        quote.filter(|&i| (n.kinds)(layers.get(i).unwrap().kind))
+    };
     for n in NAMED.iter().filter(|n| flags.contains(&n.flag)) {
-        if let Some(i) = layers.find_by(n.kinds, which) {
+        if let Some(i) = find(n) {
             let l = layers.get(i).unwrap();
             let r = (n.range)(l.kind);
             let abs = l.start + r.start..l.start + r.end;
@@ -490,5 +516,16 @@ fn rewrite_vni_label_teid() {
     // Geneve (VXLAN where there is none), MPLS and GTP-U: the tcpdump
     // corpus has 48 Geneve packets, 3 MPLS stacks and VXLAN packets.
     let changed = rewrite_corpus_changing("--vni 77 --label 1234 --teid 99", 60);
+    println!("{changed} packets changed");
+}
+
+#[test]
+fn rewrite_quoted_addresses_and_ports() {
+    // The datagrams ICMP errors quote (30 in the corpus); every other
+    // packet is copied unchanged.
+    let changed = rewrite_corpus_changing(
+        "--quoted --ipv4-src 10.9.8.7 --ipv4-dst 192.0.2.1 --ipv6-dst 2001:db8::9 --src-port 4242 --dst-port 53",
+        25,
+    );
     println!("{changed} packets changed");
 }

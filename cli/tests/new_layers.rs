@@ -149,7 +149,7 @@ fn changed(b: &[u8], a: &[u8]) -> Vec<usize> {
 #[test]
 fn dissect_lists_the_new_layers_of_the_sample_with_the_contract_keys() {
     let pk = dissect(&sample_path());
-    assert_eq!(pk.len(), 29);
+    assert_eq!(pk.len(), 31);
     let l = |n: usize, i: usize| pk[n - 1]["layers"][i].clone();
     for n in 24..=29 {
         assert!(pk[n - 1]["error"].is_null(), "packet {n}: {}", pk[n - 1]);
@@ -277,7 +277,7 @@ fn rewrite_vni_teid_label_on_the_sample() {
     );
     // VXLAN 12 and 13, Geneve 24, MPLS 25 and 26, GTP-U 27.
     assert!(
-        summary.starts_with("rewrote 6 of 29 packets ("),
+        summary.starts_with("rewrote 6 of 31 packets ("),
         "{summary}"
     );
     let n = checksums_exact(&before, &after, "ids");

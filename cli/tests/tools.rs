@@ -227,7 +227,7 @@ fn missing_and_non_capture_files_exit_1_with_one_line() {
     // The good file first: its packets are printed before the error.
     let (code, stdout, err) = dissect(&[p(&sample_path()), p(&text)]);
     assert_eq!(code, 1);
-    assert_eq!(stdout.lines().count(), 29);
+    assert_eq!(stdout.lines().count(), 31);
     assert_eq!(err.lines().count(), 1);
 }
 
@@ -240,7 +240,7 @@ fn a_record_cut_short_is_an_error_after_the_whole_records() {
     std::fs::write(&cut, &image).unwrap();
     let (code, out, err) = dissect(&[p(&cut)]);
     assert_eq!(code, 1);
-    assert_eq!(out.lines().count(), 28);
+    assert_eq!(out.lines().count(), 30);
     assert_eq!(
         err,
         format!(
@@ -332,6 +332,9 @@ fn dissect_of_the_sample_has_every_layer() {
         &["ethernet", "ipv4", "udp", "gtpu", "ipv4", "tcp", "payload"],
         &["ethernet", "pppoe", "ipv4", "udp", "payload"],
         &["ethernet", "pppoe", "payload"],
+        // ICMP errors: the quoted datagram is not listed.
+        &["ethernet", "ipv4", "icmpv4", "payload"],
+        &["ethernet", "ipv6", "icmpv6", "payload"],
     ];
     assert_eq!(packets.len(), expected.len());
     for (k, (pkt, want)) in packets.iter().zip(expected).enumerate() {
@@ -544,7 +547,7 @@ fn every_capture_format_gives_the_same_dissection_and_round_trips() {
         let (code, err) = rewrite(&[p(&input), p(&output)]);
         assert_eq!(
             (code, err.as_str()),
-            (0, "rewrote 0 of 29 packets (1 skipped: malformed)\n"),
+            (0, "rewrote 0 of 31 packets (1 skipped: malformed)\n"),
             "{format:?}"
         );
         assert_eq!(std::fs::read(&output).unwrap(), image, "{format:?}");
@@ -615,7 +618,7 @@ fn rewrite_outermost_headers() {
         "outer",
         &["--ttl", "7", "--ipv4-src", "10.9.8.7", "--src-port", "4242"],
     );
-    assert_eq!(summary, "rewrote 25 of 29 packets (1 skipped: malformed)\n");
+    assert_eq!(summary, "rewrote 27 of 31 packets (1 skipped: malformed)\n");
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
     // Plain IPv4 / UDP: all three fields, both checksums right.
@@ -671,7 +674,7 @@ fn rewrite_innermost_headers() {
             "8080",
         ],
     );
-    assert_eq!(summary, "rewrote 25 of 29 packets (1 skipped: malformed)\n");
+    assert_eq!(summary, "rewrote 27 of 31 packets (1 skipped: malformed)\n");
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
     // VXLAN / IPv4 / TCP: the inner IPv4 DSCP and TCP port, so the inner
@@ -710,7 +713,7 @@ fn rewrite_innermost_headers() {
 #[test]
 fn rewrite_tunnel_ids_and_ttl() {
     let (summary, pk, _) = rewrite_sample("tunnel", &["--vni", "77", "--vid", "99", "--dec-ttl"]);
-    assert_eq!(summary, "rewrote 26 of 29 packets (1 skipped: malformed)\n");
+    assert_eq!(summary, "rewrote 28 of 31 packets (1 skipped: malformed)\n");
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
     assert_eq!(

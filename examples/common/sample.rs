@@ -127,6 +127,24 @@ pub enum Spec {
         /// Sequence number.
         seq: u16,
     },
+    /// An ICMPv4 error; the payload is the datagram it quotes.
+    Icmpv4Error {
+        /// Type.
+        msg_type: Icmpv4Type,
+        /// Code.
+        code: Icmpv4Code,
+        /// The second word (unused, an MTU or a pointer).
+        rest: u32,
+    },
+    /// An ICMPv6 error; the payload is the datagram it quotes.
+    Icmpv6Error {
+        /// Type.
+        msg_type: Icmpv6Type,
+        /// Code.
+        code: Icmpv6Code,
+        /// The second word (unused, an MTU or a pointer).
+        rest: u32,
+    },
     /// A MACsec SecTAG with a 16-byte ICV after the payload. Integrity only
     /// (E=0, C=0): the next header's EtherType starts the Secure Data.
     /// Encrypted: the payload is opaque.
@@ -156,7 +174,9 @@ impl Spec {
             Spec::Frag { .. }
             | Spec::Udp { .. }
             | Spec::Icmpv4Echo { .. }
-            | Spec::Icmpv6Echo { .. } => 8,
+            | Spec::Icmpv6Echo { .. }
+            | Spec::Icmpv4Error { .. }
+            | Spec::Icmpv6Error { .. } => 8,
             Spec::Macsec { encrypted, sci, .. } => {
                 6 + if sci.is_some() { 8 } else { 0 } + if *encrypted { 0 } else { 2 }
             }
@@ -192,8 +212,8 @@ impl Spec {
             Spec::Frag { .. } => IpProtocol::IPV6_FRAG,
             Spec::Udp { .. } => IpProtocol::UDP,
             Spec::Tcp { .. } => IpProtocol::TCP,
-            Spec::Icmpv4Echo { .. } => IpProtocol::ICMP,
-            Spec::Icmpv6Echo { .. } => IpProtocol::ICMPV6,
+            Spec::Icmpv4Echo { .. } | Spec::Icmpv4Error { .. } => IpProtocol::ICMP,
+            Spec::Icmpv6Echo { .. } | Spec::Icmpv6Error { .. } => IpProtocol::ICMPV6,
             other => panic!("{other:?} has no IP protocol number"),
         }
     }
@@ -342,6 +362,26 @@ impl Spec {
                 rest_of_header: (u32::from(*id) << 16) | u32::from(*seq),
             }
             .emit(buf),
+            Spec::Icmpv4Error {
+                msg_type,
+                code,
+                rest,
+            } => Icmpv4Header {
+                msg_type: *msg_type,
+                code: *code,
+                rest_of_header: *rest,
+            }
+            .emit(buf),
+            Spec::Icmpv6Error {
+                msg_type,
+                code,
+                rest,
+            } => Icmpv6Header {
+                msg_type: *msg_type,
+                code: *code,
+                rest_of_header: *rest,
+            }
+            .emit(buf),
             Spec::Macsec {
                 encrypted,
                 sci,
@@ -420,10 +460,10 @@ fn fill_checksums(stack: &[Spec], starts: &[usize], covered: &[usize], frame: &m
                     .expect("TCP")
                     .fill_checksum_with(sum);
             }
-            Spec::Icmpv4Echo { .. } => wireview::Icmpv4::new(region)
+            Spec::Icmpv4Echo { .. } | Spec::Icmpv4Error { .. } => wireview::Icmpv4::new(region)
                 .expect("ICMPv4")
                 .fill_checksum(),
-            Spec::Icmpv6Echo { .. } => {
+            Spec::Icmpv6Echo { .. } | Spec::Icmpv6Error { .. } => {
                 let sum = pseudo(stack, i, IpProtocol::ICMPV6, len);
                 wireview::Icmpv6::new(region)
                     .expect("ICMPv6")
@@ -960,6 +1000,41 @@ pub fn packets() -> Vec<(Vec<u8>, usize)> {
     .expect("room for Ethernet");
     padi.extend_from_slice(&[0x11, 0x09, 0x00, 0x00, 0x00, 0x04, 0x01, 0x01, 0x00, 0x00]);
     out.push(full(padi));
+    // 30 and 31: ICMP errors and the datagrams they quote (issue 9), whole
+    // here, so that every quoted checksum can be checked from scratch.
+    // 30. The answer to packet 1: IPv4 / ICMP port unreachable quoting
+    // IPv4 / UDP.
+    let quoted = build(
+        &[ipv4(v4a, v4b), udp(53000, 53)],
+        b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01",
+    );
+    out.push(full(build(
+        &[
+            eth(),
+            ipv4(v4b, v4a),
+            Spec::Icmpv4Error {
+                msg_type: Icmpv4Type::DEST_UNREACHABLE,
+                code: Icmpv4Code::PORT_UNREACHABLE,
+                rest: 0,
+            },
+        ],
+        &quoted,
+    )));
+    // 31. IPv6 / ICMPv6 packet too big (MTU 1280) from a router, quoting
+    // IPv6 / TCP.
+    let quoted = build(&[ipv6(v6a, v6b), tcp_data(40004, 443)], &[b'd'; 24]);
+    out.push(full(build(
+        &[
+            eth(),
+            ipv6("2001:db8:ffff::fe", v6a),
+            Spec::Icmpv6Error {
+                msg_type: Icmpv6Type::PACKET_TOO_BIG,
+                code: Icmpv6Code(0),
+                rest: 1280,
+            },
+        ],
+        &quoted,
+    )));
     out
 }
 
