@@ -11,6 +11,10 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
+#[allow(dead_code)] // The sample's builder: `build` and `Spec` only.
+#[path = "../../examples/common/sample.rs"]
+mod sample;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -543,4 +547,54 @@ fn bad_teid_and_label_values_exit_2_before_out_is_created() {
     let after = frames(&out);
     assert_eq!(be32(&after[26], 46), u32::MAX);
     assert_eq!(be32(&after[24], 14) >> 12, 1_048_575);
+}
+
+#[test]
+fn gtpu_flags_and_other_message_types() {
+    use sample::{build, Spec};
+    // GTP-U echo request with a sequence number (S), as Scapy writes it
+    // (the crate's `gtpu` test vector): version 1, PT, S; type 1; length
+    // 4; TEID 0; sequence number 7, N-PDU number and next type 0.
+    let echo = [0x32, 0x01, 0x00, 0x04, 0, 0, 0, 0, 0x00, 0x07, 0x00, 0x00];
+    let frame = build(
+        &[
+            Spec::Eth {
+                dst: wireview::MacAddr([2, 0, 0, 0, 0, 2]),
+                src: wireview::MacAddr([2, 0, 0, 0, 0, 1]),
+            },
+            Spec::Ipv4 {
+                src: [192, 0, 2, 10].into(),
+                dst: [192, 0, 2, 20].into(),
+                options: &[],
+                id: 1,
+                dscp: 0,
+                ttl: 64,
+            },
+            Spec::Udp {
+                src: 2152,
+                dst: 2152,
+                checksum: true,
+            },
+        ],
+        &echo,
+    );
+    let dir = temp_dir("gtpu-echo-in");
+    let input = dir.join("in.pcap");
+    let image = capture::pcap_file(1, &[(1, 0, &frame, frame.len())]);
+    std::fs::write(&input, image).unwrap();
+    let pk = dissect(&input);
+    assert_eq!(
+        pk[0]["layers"][3],
+        json!({"layer":"gtpu","version":1,"pt":true,"e":false,"s":true,"pn":false,
+            "msg_type":1,"length":4,"teid":0})
+    );
+    // Not a G-PDU: what follows is not walked.
+    assert_eq!(pk[0]["layers"].as_array().unwrap().len(), 4);
+    assert!(pk[0]["error"].is_null());
+    // --teid reaches it too; the UDP checksum follows.
+    let (summary, before, after) = rewrite_frames("gtpu-echo", &["--teid", "0xdeadbeef"], &input);
+    assert!(summary.starts_with("rewrote 1 of 1 packets ("), "{summary}");
+    assert_eq!(be32(&after[0], 46), 0xdead_beef);
+    assert_eq!(changed(&before[0], &after[0]), [40, 41, 46, 47, 48, 49]);
+    assert_eq!(checksums_exact(&before, &after, "gtpu echo"), 2);
 }
