@@ -118,6 +118,26 @@ const PSEUDO_PROTOCOLS: [(u8, usize, bool, Rule); 6] = [
 /// The longest piece a write is fixed up in at once.
 const PIECE: usize = 64;
 
+/// The longest field a typed setter writes (an IPv6 address).
+const FIELD: usize = 16;
+
+/// The part of the change of `old` to `new` at `at` (`whole`, as seen from
+/// offset 0) that lies in `r`, as seen from `r`'s start: a range that holds
+/// the whole run shifts `whole` (only the parity of offsets matters), one
+/// that holds part of it takes its own share.
+#[inline]
+fn clip(at: usize, old: &[u8], new: &[u8], whole: Delta, r: &Range<usize>) -> Delta {
+    let end = at + new.len();
+    let (s, e) = (at.max(r.start), end.min(r.end));
+    if s == at && e == end {
+        whole.shifted(r.start)
+    } else if s < e {
+        Delta::replace_bytes(s - r.start, &old[s - at..e - at], &new[s - at..e - at])
+    } else {
+        Delta::NONE
+    }
+}
+
 /// A frame and the layers a walk found in it, whose fields can be
 /// rewritten with every covering checksum kept right. See the [module
 /// docs](self).
@@ -498,9 +518,6 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             *b = *n;
         }
         let old = &*old;
-        // The change, as seen from offset 0 (only the parity of offsets
-        // matters); a range that holds the whole piece shifts it, one that
-        // holds part of it takes its own share.
         if old == new {
             return;
         }
@@ -508,30 +525,95 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         // 0xFFFF are one value there) and still matter: an ICMPv4 message
         // that becomes all zero needs 0xFFFF.
         let whole = Delta::replace_bytes(at, old, new);
-        let clip = |r: &Range<usize>| {
-            let (s, e) = (at.max(r.start), end.min(r.end));
-            if s == at && e == end {
-                whole.shifted(r.start)
-            } else if s < e {
-                Delta::replace_bytes(s - r.start, &old[s - at..e - at], &new[s - at..e - at])
-            } else {
-                Delta::NONE
-            }
-        };
+        let clip = |r: &Range<usize>| clip(at, old, new, whole, r);
         // Whether the piece touches the pseudo-header addresses of an IP
         // layer, and then the change it makes to the pseudo-header sum of
         // every transport layer of that datagram (those up to the next IP
         // layer).
         let (pseudo, datagram) = self.pseudo_change(at, end, clip);
+        let top = self.layers.borrow().len();
+        self.fix(at, old, new, whole, top, pseudo, &datagram);
+    }
+
+    /// The typed setters' write: `new` at `at`, a field in the header of
+    /// layer `k` that is no checksum or length field, so that only the
+    /// checksums of layer `k` and of the layers around it can cover it,
+    /// and, for an IPv4 address, those of the transport layers of that
+    /// datagram through their pseudo-header. No layer after them is looked
+    /// at.
+    fn write_field(
+        &mut self,
+        k: usize,
+        at: usize,
+        new: &[u8],
+        ipv4_address: bool,
+    ) -> Result<(), Error> {
+        let end = at
+            .checked_add(new.len())
+            .filter(|&e| e <= self.buf.len() && new.len() <= FIELD)
+            .ok_or(Error::OutOfRange {
+                start: at,
+                end: at.saturating_add(new.len()),
+                len: self.buf.len(),
+            })?;
+        let mut stash = [0u8; FIELD];
+        let old = &mut stash[..new.len()];
+        for (o, (b, n)) in old.iter_mut().zip(self.buf[at..end].iter_mut().zip(new)) {
+            *o = *b;
+            *b = *n;
+        }
+        let old = &*old;
+        if old.iter().zip(new).all(|(a, b)| a == b) {
+            return Ok(());
+        }
+        let whole = Delta::replace_bytes(at, old, new);
+        let (pseudo, datagram, top) = if ipv4_address {
+            let layers = self.layers.borrow();
+            let next_ip = layers
+                .iter()
+                .skip(k + 1)
+                .position(|l| l.kind.is_ip())
+                .map_or(layers.len(), |n| k + 1 + n);
+            let ip_start = layers.get(k).map_or(0, |l| l.start);
+            (whole.shifted(ip_start + 12), k + 1..next_ip, next_ip)
+        } else {
+            (Delta::NONE, 0..0, k + 1)
+        };
+        self.fix(at, old, new, whole, top, pseudo, &datagram);
+        Ok(())
+    }
+
+    /// Fixes every checksum of the layers below `top` that covers the
+    /// change of `old` to `new` at `at` (`whole`, as seen from offset 0),
+    /// innermost first; the transport checksums of the layers in
+    /// `datagram` also take `pseudo`, the change to their pseudo-header.
+    #[allow(clippy::too_many_arguments)] // the change, where to stop, and its pseudo-header part
+    fn fix(
+        &mut self,
+        at: usize,
+        old: &[u8],
+        new: &[u8],
+        whole: Delta,
+        top: usize,
+        pseudo: Delta,
+        datagram: &Range<usize>,
+    ) {
+        let end = at + new.len();
         // Changes of checksum fields made so far (as seen from offset 0),
         // all inside the layers still to come around them: a walk's
         // layers nest.
         let mut carried = Delta::NONE;
-        let count = self.layers.borrow().len();
-        for k in (0..count).rev() {
+        for k in (0..top).rev() {
             let Some(l) = self.layers.borrow().get(k) else {
                 continue;
             };
+            if matches!(
+                l.kind,
+                LayerKind::Ethernet | LayerKind::Vlan | LayerKind::Ipv6 | LayerKind::Ipv6Ext(_)
+            ) {
+                // No checksum of their own.
+                continue;
+            }
             let in_datagram = datagram.contains(&k);
             if carried.is_none() && (end <= l.start || at >= l.end) && !in_datagram {
                 continue;
@@ -539,7 +621,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             let Some(c) = self.cover(k, &l) else {
                 continue;
             };
-            let mut d = clip(&c.region);
+            let mut d = clip(at, old, new, whole, &c.region);
             if c.pseudo && in_datagram {
                 d += pseudo;
             }
@@ -649,7 +731,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     pub fn set_ipv4_src(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
-        self.write(l.start + crate::ipv4::field_at::SRC.start, &addr.octets())
+        self.write_field(
+            i,
+            l.start + crate::ipv4::field_at::SRC.start,
+            &addr.octets(),
+            true,
+        )
     }
 
     /// Sets the destination address of the IPv4 header at layer `i`, as
@@ -659,7 +746,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     pub fn set_ipv4_dst(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
-        self.write(l.start + crate::ipv4::field_at::DST.start, &addr.octets())
+        self.write_field(
+            i,
+            l.start + crate::ipv4::field_at::DST.start,
+            &addr.octets(),
+            true,
+        )
     }
 
     /// Sets the source address of the IPv6 header at layer `i`; the
@@ -701,7 +793,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
     pub fn set_hop_limit(&mut self, i: usize, hop_limit: u8) -> Result<(), Error> {
         let at = self.hop_limit_at(i)?;
-        self.write(at, &[hop_limit])
+        self.write_field(i, at, &[hop_limit], false)
     }
 
     /// The hop limit of IP layer `i`: the IPv4 TTL or the IPv6 hop limit.
@@ -729,7 +821,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         let at = self.hop_limit_at(i)?;
         let hop = Hop::of(self.buf[at]);
         if let Hop::Forward(n) = hop {
-            self.write(at, &[n])?;
+            self.write_field(i, at, &[n], false)?;
         }
         Ok(hop)
     }
@@ -750,11 +842,11 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     fn set_traffic_class(&mut self, i: usize, tc: u8) -> Result<(), Error> {
         let (l, _) = self.traffic_class(i)?;
         if l.kind == LayerKind::Ipv4 {
-            self.write(l.start + 1, &[tc])
+            self.write_field(i, l.start + 1, &[tc], false)
         } else {
             let b = &self.buf[l.start..];
             let new = [(b[0] & 0xF0) | (tc >> 4), (tc << 4) | (b[1] & 0x0F)];
-            self.write(l.start, &new)
+            self.write_field(i, l.start, &new, false)
         }
     }
 
@@ -789,7 +881,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         } else {
             self.buf[at] & !0x40
         };
-        self.write(at, &[b])
+        self.write_field(i, at, &[b], false)
     }
 
     /// Sets the identification of the IPv4 layer `i`.
@@ -798,7 +890,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     pub fn set_identification(&mut self, i: usize, ident: u16) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
-        self.write(l.start + crate::ipv4::field_at::IDENT, &ident.to_be_bytes())
+        self.write_field(
+            i,
+            l.start + crate::ipv4::field_at::IDENT,
+            &ident.to_be_bytes(),
+            false,
+        )
     }
 
     /// Sets the source port of the TCP or UDP layer `i`; its checksum and
@@ -808,7 +905,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
     pub fn set_src_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Tcp, LayerKind::Udp], "a TCP or UDP header")?;
-        self.write(l.start, &port.to_be_bytes())
+        self.write_field(i, l.start, &port.to_be_bytes(), false)
     }
 
     /// Sets the destination port of the TCP or UDP layer `i`.
@@ -817,7 +914,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
     pub fn set_dst_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Tcp, LayerKind::Udp], "a TCP or UDP header")?;
-        self.write(l.start + 2, &port.to_be_bytes())
+        self.write_field(i, l.start + 2, &port.to_be_bytes(), false)
     }
 
     /// Sets the VLAN id of the tag at layer `i`, keeping PCP and DEI. Inside
@@ -828,7 +925,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     pub fn set_vid(&mut self, i: usize, vid: Vid) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Vlan], "a VLAN tag")?;
         let tci = field::u16_at(self.buf, l.start);
-        self.write(l.start, &((tci & 0xF000) | vid.value()).to_be_bytes())
+        self.write_field(
+            i,
+            l.start,
+            &((tci & 0xF000) | vid.value()).to_be_bytes(),
+            false,
+        )
     }
 
     /// Sets the VNI of the VXLAN or Geneve layer `i` (both keep it in
@@ -844,7 +946,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             "a VXLAN or Geneve header",
         )?;
         let v = vni.value().to_be_bytes();
-        self.write(l.start + 4, &v[1..4])
+        self.write_field(i, l.start + 4, &v[1..4], false)
     }
 
     /// Sets the tunnel endpoint identifier of the GTP-U layer `i`; the
@@ -854,7 +956,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not GTP-U.
     pub fn set_teid(&mut self, i: usize, teid: u32) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Gtpu], "a GTP-U header")?;
-        self.write(l.start + 4, &teid.to_be_bytes())
+        self.write_field(i, l.start + 4, &teid.to_be_bytes(), false)
     }
 
     /// Sets the label of the MPLS label stack entry at layer `i` (the
@@ -868,7 +970,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         let l = self.layer(i, &[LayerKind::Mpls], "an MPLS label stack entry")?;
         let entry = field::u32_at(self.buf, l.start);
         let entry = (label.value() << 12) | (entry & 0xFFF);
-        self.write(l.start, &entry.to_be_bytes()[..3])
+        self.write_field(i, l.start, &entry.to_be_bytes()[..3], false)
     }
 }
 
@@ -2268,6 +2370,107 @@ pub(crate) mod tests {
         Walker::new().ethernet_into(&TCP_TIMESTAMPS, &mut layers);
         let mut buf = TCP_TIMESTAMPS;
         assert!(Packet::with_layers(&mut buf[..10], &layers).is_err());
+    }
+
+    /// The one's-complement checksum of an IPv6 upper layer: `src` and
+    /// `dst` in the pseudo-header, `proto`, and `data` (checksum field as
+    /// stored).
+    fn v6_upper_sum_ok(src: &[u8], dst: &[u8], proto: u8, data: &[u8]) -> bool {
+        let mut pseudo = src.to_vec();
+        pseudo.extend_from_slice(dst);
+        pseudo.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, proto]);
+        sums_to_ffff(&[&pseudo, data])
+    }
+
+    /// VRRPv3 over IPv6 (RFC 5798): the walk leaves it as payload, and a
+    /// source address change still fixes its pseudo-header checksum.
+    #[test]
+    fn vrrp_checksum_follows_an_address_change() {
+        let mut vrrp = vec![0x31, 7, 100, 1, 0x00, 0x64, 0, 0];
+        vrrp.extend_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
+        let src: Ipv6Addr = "fe80::5".parse().unwrap();
+        let dst: Ipv6Addr = "ff02::12".parse().unwrap();
+        let mut pseudo = src.octets().to_vec();
+        pseudo.extend_from_slice(&dst.octets());
+        pseudo.extend_from_slice(&(vrrp.len() as u32).to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, 112]);
+        let c = crate::checksum::internet_checksum(&[pseudo, vrrp.clone()].concat());
+        vrrp[6..8].copy_from_slice(&c.to_be_bytes());
+        let mut f = TCP_TIMESTAMPS[..14].to_vec();
+        f[12..14].copy_from_slice(&[0x86, 0xdd]);
+        let mut h = [0; 40];
+        Ipv6Header {
+            next_header: IpProtocol(112),
+            hop_limit: 255,
+            src,
+            dst,
+            payload_len: vrrp.len() as u16,
+            ..Ipv6Header::default()
+        }
+        .emit(&mut h)
+        .unwrap();
+        f.extend_from_slice(&h);
+        f.extend_from_slice(&vrrp);
+        assert!(v6_upper_sum_ok(&f[22..38], &f[38..54], 112, &f[54..]));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.set_ipv6_src(1, "fe80::99".parse().unwrap()).unwrap();
+        assert!(v6_upper_sum_ok(&f[22..38], &f[38..54], 112, &f[54..]));
+        assert_ne!(f[60..62], c.to_be_bytes());
+    }
+
+    /// RFC 6275 section 6.3: with a Home Address destination option, the
+    /// pseudo-header source is the home address. Changing the IPv6 source
+    /// leaves the UDP checksum alone; changing the home address fixes it.
+    #[test]
+    fn home_address_option_is_the_pseudo_header_source() {
+        let home = Ipv6Addr::new(0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 7);
+        let coa: Ipv6Addr = "2001:db8:ffff::7".parse().unwrap();
+        let dst: Ipv6Addr = "2001:db8::1".parse().unwrap();
+        // Destination options: next header UDP, length 2 (24 bytes): PadN(4),
+        // Home Address option (type 0xC9, 16 bytes).
+        let mut dopt = vec![17, 2, 1, 2, 0, 0, 0xC9, 16];
+        dopt.extend_from_slice(&home.octets());
+        let mut udp = vec![0x13, 0x88, 0x00, 0x35, 0, 12, 0, 0, b'm', b'i', b'p', b'6'];
+        let mut pseudo = home.octets().to_vec();
+        pseudo.extend_from_slice(&dst.octets());
+        pseudo.extend_from_slice(&12u32.to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, 17]);
+        let c = crate::checksum::internet_checksum(&[pseudo, udp.clone()].concat());
+        udp[6..8].copy_from_slice(&c.to_be_bytes());
+        let mut f = TCP_TIMESTAMPS[..14].to_vec();
+        f[12..14].copy_from_slice(&[0x86, 0xdd]);
+        let mut h = [0; 40];
+        Ipv6Header {
+            next_header: IpProtocol(60),
+            src: coa,
+            dst,
+            payload_len: (dopt.len() + udp.len()) as u16,
+            ..Ipv6Header::default()
+        }
+        .emit(&mut h)
+        .unwrap();
+        f.extend_from_slice(&h);
+        f.extend_from_slice(&dopt);
+        f.extend_from_slice(&udp);
+        let udp_at = 14 + 40 + 24;
+        let hao_at = 14 + 40 + 8;
+        let ok = |f: &[u8]| v6_upper_sum_ok(&f[hao_at..hao_at + 16], &f[38..54], 17, &f[udp_at..]);
+        assert!(ok(&f));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.set_ipv6_src(1, "2001:db8:eeee::9".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            f[udp_at + 6..udp_at + 8],
+            c.to_be_bytes(),
+            "the source is not in the pseudo-header"
+        );
+        assert!(ok(&f));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(hao_at + 15, &[0x77]).unwrap();
+        pkt.set_ipv6_dst(1, "2001:db8::2".parse().unwrap()).unwrap();
+        assert!(ok(&f));
+        assert_ne!(f[udp_at + 6..udp_at + 8], c.to_be_bytes());
     }
 
     proptest! {

@@ -76,7 +76,7 @@ fn rewrite(flags: &[&str], input: &Path, output: &Path) -> (i32, String) {
 fn frames(path: &Path) -> Vec<Vec<u8>> {
     let image = std::fs::read(path).unwrap();
     let mut v = Vec::new();
-    capture::for_each_packet(&image, |r| v.push(r.data.to_vec())).unwrap();
+    capture::for_each_packet(&image[..], |r| v.push(r.data.to_vec())).unwrap();
     v
 }
 

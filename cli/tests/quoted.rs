@@ -483,7 +483,7 @@ fn corpus_errors() -> Option<Vec<(String, Vec<u8>)>> {
             };
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let mut k = 0;
-            let _ = capture::for_each_packet(&image, |r| {
+            let _ = capture::for_each_packet(&image[..], |r| {
                 k += 1;
                 if r.linktype == 1 && quote_of(r.data).is_some() {
                     found.push((format!("{name} packet {k}"), r.data.to_vec()));
