@@ -535,3 +535,27 @@ fn quoted_nat_of_real_icmp_errors() {
     assert_eq!(internet_checksum(&after[afs][ip.header_range()]), 0);
     assert_eq!(be16(&after[afs], udp.unwrap().start), 40000);
 }
+
+#[test]
+fn quoted_in_a_raw_ip_capture_is_the_same_rewrite() {
+    // The sample's two ICMP errors without their Ethernet header, as a raw
+    // IP capture (LINKTYPE_RAW, 101): the same bytes change.
+    let sample = frames(wireview_cli::SAMPLE_PCAP);
+    let ip: Vec<&[u8]> = sample[29..31].iter().map(|f| &f[14..]).collect();
+    let records: Vec<(u32, u32, &[u8], usize)> = ip.iter().map(|p| (1, 0, *p, p.len())).collect();
+    let image = capture::pcap_file(101, &records);
+    let e = edits(FLAGS);
+    let (out, summary) = rewrite_capture(&image, &e).unwrap();
+    assert_eq!((summary.total, summary.rewritten), (2, 2));
+    let mut raw = Vec::new();
+    capture::for_each_packet(&out[..], |r| {
+        assert_eq!(r.linktype, 101);
+        raw.push(r.data.to_vec());
+    })
+    .unwrap();
+    let (eth, _) = rewrite_capture(wireview_cli::SAMPLE_PCAP, &e).unwrap();
+    let eth = frames(&eth);
+    assert_eq!(raw[0], eth[29][14..]);
+    assert_eq!(raw[1], eth[30][14..]);
+    assert_ne!(raw[0], ip[0]);
+}
