@@ -112,7 +112,9 @@ const PSEUDO_PROTOCOLS: [(u8, usize, bool, Rule); 6] = [
     (103, 2, false, Rule::Plain), // PIM over IPv6, RFC 7761 section 4.9
     (112, 6, true, Rule::Plain),  // VRRPv3, RFC 5798 section 5.2.8
     (135, 4, false, Rule::Plain), // IPv6 Mobility Header, RFC 6275 section 6.1.1
-    (136, 6, true, Rule::Udp),    // UDP-Lite, RFC 3828 section 3.1
+    // UDP-Lite, RFC 3828 section 3.1: a checksum of 0 is not "none" but
+    // invalid, and is updated like any other (it stays wrong by as much).
+    (136, 6, true, Rule::Plain),
 ];
 
 /// The longest piece a write is fixed up in at once.
@@ -343,7 +345,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 if (v4 && !over_v4) || vrrp_v2 {
                     return None;
                 }
-                (off, rule, true, l.range())
+                let msg = self.buf.get(l.range())?;
+                (off, rule, true, l.start..l.start + covered_len(proto, msg))
             }
             _ => return None,
         };
@@ -450,12 +453,36 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             LayerKind::Tcp => [csum(16, ErrorLayer::Tcp), none(), none()],
             LayerKind::Icmpv4 => [csum(2, ErrorLayer::Icmpv4), none(), none()],
             LayerKind::Icmpv6 => [csum(2, ErrorLayer::Icmpv6), none(), none()],
+            // VRRP's version and PIM's type decide whether (and over what)
+            // there is a pseudo-header checksum.
+            LayerKind::Payload
+                if matches!(self.payload_protocol(k), Some((IpProtocol(103 | 112), _))) =>
+            {
+                let csum = self
+                    .cover(k, l)
+                    .map_or_else(none, |c| (c.at..c.at + 2, ErrorLayer::Packet, "checksum"));
+                [
+                    csum,
+                    (s..s + 1, ErrorLayer::Packet, "version and type"),
+                    none(),
+                ]
+            }
             LayerKind::Gre | LayerKind::Payload => match self.cover(k, l) {
-                Some(c) => [
-                    (c.at..c.at + 2, ErrorLayer::Packet, "checksum"),
-                    none(),
-                    none(),
-                ],
+                Some(c) => {
+                    // UDP-Lite's coverage, DCCP's data offset and CsCov:
+                    // what the checksum covers.
+                    let coverage = l.kind == LayerKind::Payload
+                        && matches!(self.payload_protocol(k), Some((IpProtocol(33 | 136), _)));
+                    [
+                        (c.at..c.at + 2, ErrorLayer::Packet, "checksum"),
+                        if coverage {
+                            (s + 4..s + 6, ErrorLayer::Packet, "checksum coverage")
+                        } else {
+                            none()
+                        },
+                        none(),
+                    ]
+                }
                 None => [none(), none(), none()],
             },
             _ => [none(), none(), none()],
@@ -972,6 +999,29 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         let entry = (label.value() << 12) | (entry & 0xFFF);
         self.write_field(i, l.start, &entry.to_be_bytes()[..3], false)
     }
+}
+
+/// How much of a message of `proto` (one the walk leaves as payload) its
+/// checksum covers: all of it, but for UDP-Lite's checksum coverage field
+/// (RFC 3828 section 3.1), DCCP's CsCov (RFC 4340 section 9.2) and a PIM
+/// Register, whose checksum covers its 8-byte header (RFC 7761 section
+/// 4.9). Never less than the checksum field's end.
+fn covered_len(proto: IpProtocol, msg: &[u8]) -> usize {
+    let len = msg.len();
+    let covered = match (proto.0, msg) {
+        (136, [_, _, _, _, hi, lo, ..]) => match usize::from(u16::from_be_bytes([*hi, *lo])) {
+            0 => len,
+            n => n,
+        },
+        // Data Offset (32-bit words), then CCVal and CsCov.
+        (33, [_, _, _, _, offset, cc, ..]) => match cc & 0x0F {
+            0 => len,
+            cscov => usize::from(*offset) * 4 + (usize::from(cscov) - 1) * 4,
+        },
+        (103, [b, ..]) if b & 0x0F == 1 => 8,
+        _ => len,
+    };
+    covered.clamp(8.min(len), len)
 }
 
 /// Whether `region` is all zero but for the two bytes at `skip` (a

@@ -1082,6 +1082,16 @@ impl Walker {
         };
         let header_len = ip.header_len();
         let total = usize::from(ip.total_len());
+        if total == 0 && st.quoted {
+            // The offload reading of a total length of 0 is a capture's,
+            // not a quote's: a quoted datagram says how long it was.
+            return Err(Error::BadLength {
+                layer: ErrorLayer::Ipv4,
+                found: 0,
+                min: header_len,
+                max: usize::from(u16::MAX),
+            });
+        }
         let end = at + header_len + ip.payload().len();
         let fragment = ip.more_fragments() || ip.fragment_offset() != 0;
         let truncated = ip.is_truncated();
@@ -1130,21 +1140,36 @@ impl Walker {
         // hop-by-hop header) the Jumbo Payload option's length (the rest of
         // the region in a capture walk).
         let jumbo = ip.is_jumbogram();
+        let room = bytes.len() - ipv6::HEADER_LEN;
+        let mut truncated = ip.is_truncated();
         let end = if jumbo && !lax {
             let len = jumbo_payload_len(&bytes[ipv6::HEADER_LEN..])?;
-            if len > bytes.len() - ipv6::HEADER_LEN {
+            if len > room {
                 return Err(Error::BadLength {
                     layer: ErrorLayer::Ipv6Ext,
                     found: len,
                     min: JUMBO_MIN,
-                    max: bytes.len() - ipv6::HEADER_LEN,
+                    max: room,
                 });
             }
             payload + len
+        } else if jumbo {
+            // A capture: the option's length when it can be read (padding
+            // may follow), or what was captured.
+            match jumbo_payload_len(&bytes[ipv6::HEADER_LEN..]) {
+                Ok(len) if len <= room => payload + len,
+                Ok(_) => {
+                    truncated = true;
+                    payload + room
+                }
+                // No option: a capture reads what is there; a quoted
+                // datagram ends where its own length says.
+                Err(_) if st.quoted => payload,
+                Err(_) => payload + room,
+            }
         } else {
             payload + ip.payload().len()
         };
-        let truncated = ip.is_truncated();
         layers.push(Layer {
             kind: LayerKind::Ipv6,
             start: at,

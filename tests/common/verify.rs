@@ -204,10 +204,12 @@ fn covered_len(kind: LayerKind, proto: Option<u8>, region: &[u8]) -> usize {
             0 => region.len(),
             n => n.min(region.len()),
         },
-        (LayerKind::Payload, Some(33)) => match region[4] & 0x0F {
+        // DCCP: Data Offset (32-bit words) in byte 4, CsCov the low
+        // nibble of byte 5 (RFC 4340 sections 5.1 and 9.2).
+        (LayerKind::Payload, Some(33)) => match region[5] & 0x0F {
             0 => region.len(),
             cscov => {
-                let data_offset = usize::from(region[4] >> 4) * 4;
+                let data_offset = usize::from(region[4]) * 4;
                 (data_offset + (usize::from(cscov) - 1) * 4).min(region.len())
             }
         },
@@ -323,8 +325,15 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
             && stored == 0
             && ip_layer.is_some_and(|x| x.kind == LayerKind::Ipv4);
         let addresses = pseudo_addresses(frame, &layers, i, proto.is_some(), ip);
-        let invariant = if (cut || frag) && !absent {
-            addresses.as_ref().map(|a| ones_sum(&[a, region]))
+        // What the checksum covers of what was captured.
+        let covered = covered_len(l.kind, proto, region).max(at - l.start + 2);
+        // A UDP checksum of 0 stays 0 through a rewrite: "none" over IPv4,
+        // and over IPv6 the zero-checksum mode of RFC 6936 tunnels.
+        let zero_udp = l.kind == LayerKind::Udp && stored == 0;
+        let invariant = if (cut || frag) && !absent && !zero_udp {
+            addresses
+                .as_ref()
+                .map(|a| ones_sum(&[a, &region[..covered.min(region.len())]]))
         } else {
             None
         };
@@ -352,8 +361,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
                 }
                 _ => None,
             };
-            let covered = covered_len(l.kind, proto, region);
-            let region = &region[..covered.max(at - l.start + 2)];
+            let region = &region[..covered];
             expected = pseudo.map(|p| {
                 let c = compute(&p, region, at - l.start);
                 if (l.kind == LayerKind::Udp || proto == Some(136)) && c == 0 {
