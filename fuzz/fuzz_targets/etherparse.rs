@@ -499,6 +499,12 @@ fn whole_packet(frame: &[u8], layers: &Layers, p: &SlicedPacket<'_>) {
             if let Some(l) = expect(LayerKind::Ipv6, at, excused) {
                 eq_ipv6(&Ipv6::new_truncated(&frame[l.range()]).unwrap(), &h);
             }
+            if h.payload_length() == 0 {
+                // Known difference: a jumbogram ends where its Jumbo
+                // Payload option says for wireview (link padding may
+                // follow); etherparse reads its payload to the slice's end.
+                extent = false;
+            }
             if h.payload_length() == 0
                 && h.next_header() != etherparse::IpNumber::IPV6_HEADER_HOP_BY_HOP
             {

@@ -270,6 +270,7 @@ fn in_quote(frame: &[u8], l: Layer, quoted_ip: Option<Layer>) -> (Layer, bool) {
 }
 
 /// Every checksum field of `frame`, outermost first.
+#[allow(clippy::too_many_lines)] // one walk over the layers, each kind's rule in place
 pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
     let walked = Layers::from_ethernet_capture(frame);
     let layers = walked.iter().collect::<Vec<_>>();
