@@ -23,6 +23,8 @@ pub mod icmpv6;
 pub mod tcp;
 pub mod udp;
 
+pub mod icmp_error;
+
 pub mod gre;
 pub mod macsec;
 pub mod vxlan;
