@@ -23,6 +23,7 @@ pub mod icmpv6;
 pub mod tcp;
 pub mod udp;
 
+pub mod fragment;
 pub mod icmp_error;
 
 pub mod gre;
