@@ -9,21 +9,12 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wireview::walk::Layers;
-
-#[allow(dead_code)] // The benchmark reads captures only.
-#[path = "../examples/common/capture.rs"]
-mod capture;
-#[allow(dead_code)] // The benchmark calls the per-packet functions only.
-#[path = "../examples/common/dissect_tool.rs"]
-mod dissect_tool;
-#[allow(dead_code)]
-#[path = "../examples/common/rewrite_tool.rs"]
-mod rewrite_tool;
+use wireview_cli::{capture, dissect as dissect_tool, rewrite as rewrite_tool};
 
 fn sample() -> Vec<Vec<u8>> {
-    let image = std::fs::read(dissect_tool::sample_path()).expect("the sample capture");
+    let image = wireview_cli::SAMPLE_PCAP;
     let mut frames = Vec::new();
-    capture::for_each_packet(&image, |r| frames.push(r.data.to_vec())).expect("a capture");
+    capture::for_each_packet(image, |r| frames.push(r.data.to_vec())).expect("a capture");
     frames
 }
 

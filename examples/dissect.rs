@@ -5,17 +5,12 @@
 //! ```
 //!
 //! With no file it dissects `examples/data/sample.pcap`, which holds one
-//! packet of every protocol the crate knows. The output format is fixed by
-//! the crate's tool contract (see `examples/common/dissect_tool.rs`).
-
-#[allow(dead_code)] // `rewrite_packets` and `pcap_file` serve the other tools.
-#[path = "common/capture.rs"]
-mod capture;
-#[path = "common/dissect_tool.rs"]
-mod dissect_tool;
+//! packet of every protocol the crate knows. This is `wireview dissect`
+//! (the `wireview-cli` package in `cli/`, whose `dissect` module holds the
+//! logic); `cargo run --release -p wireview-cli -- dissect` builds faster.
 
 fn main() {
-    let code = dissect_tool::run(
+    let code = wireview_cli::dissect::run(
         std::env::args_os().skip(1),
         &mut std::io::stdout().lock(),
         &mut std::io::stderr(),

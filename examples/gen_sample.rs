@@ -1,6 +1,7 @@
 //! Writes `examples/data/sample.pcap`, the sample capture the `dissect`
 //! example reads by default, from the generator in
-//! `examples/common/sample.rs` (built with the crate's own header builders).
+//! `examples/common/sample.rs` (built with the crate's own header builders),
+//! and the copy `cli/data/sample.pcap` that the `wireview` tool has built in.
 //!
 //! ```text
 //! cargo run --example gen_sample
@@ -9,22 +10,24 @@
 //! The output is deterministic; `tests/sample.rs` fails when the committed
 //! file differs from what the generator gives.
 
-#[allow(dead_code)] // The generator uses only the pcap writer.
-#[path = "common/capture.rs"]
-mod capture;
 #[path = "common/sample.rs"]
 mod sample;
 
 fn main() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample.pcap");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let image = sample::sample_pcap();
-    if let Err(e) = std::fs::write(&path, &image) {
-        eprintln!("gen_sample: {}: {e}", path.display());
-        std::process::exit(1);
+    for path in [
+        root.join("examples/data/sample.pcap"),
+        root.join("cli/data/sample.pcap"),
+    ] {
+        if let Err(e) = std::fs::write(&path, &image) {
+            eprintln!("gen_sample: {}: {e}", path.display());
+            std::process::exit(1);
+        }
+        eprintln!(
+            "gen_sample: wrote {} ({} bytes)",
+            path.display(),
+            image.len()
+        );
     }
-    eprintln!(
-        "gen_sample: wrote {} ({} bytes)",
-        path.display(),
-        image.len()
-    );
 }

@@ -10,16 +10,11 @@
 //! `--ipv6-dst A`, `--src-port N`, `--dst-port N`, `--vid N`, `--vni N`,
 //! and `--inner` to change the innermost header of each kind instead of
 //! the outermost. Malformed packets are copied unchanged; a summary line
-//! goes to stderr.
-
-#[allow(dead_code)] // `for_each_packet` and `pcap_file` serve the other tools.
-#[path = "common/capture.rs"]
-mod capture;
-#[path = "common/rewrite_tool.rs"]
-mod rewrite_tool;
+//! goes to stderr. This is `wireview rewrite` (the `wireview-cli` package
+//! in `cli/`, whose `rewrite` module holds the logic).
 
 fn main() {
-    let code = rewrite_tool::run(
+    let code = wireview_cli::rewrite::run(
         std::env::args_os().skip(1),
         &mut std::io::stdout().lock(),
         &mut std::io::stderr(),

@@ -42,7 +42,7 @@ use crate::icmpv6::Icmpv6;
 use crate::ip::IpProtocol;
 use crate::ipv4::Ipv4;
 use crate::ipv6::Ipv6;
-use crate::ipv6_ext::{ExtHeaders, Ipv6ExtKind};
+use crate::ipv6_ext::{ExtHeaders, Ipv6ExtKind, Ipv6Fragment};
 use crate::walk::Layers;
 
 /// A 5-tuple: source and destination address, protocol, and ports (TCP,
@@ -65,13 +65,20 @@ impl FlowKey {
     /// The key of an Ethernet frame's outermost IP datagram (see the
     /// [module docs](self) for ICMP errors and fragments), or `None` when
     /// the frame holds no IP header.
+    ///
+    /// It reads what it can ([`Walker::capture`](crate::walk::Walker::capture)):
+    /// a key only needs addresses, protocol and ports, so a datagram cut
+    /// short, or one a strict walk refuses for a length field, still gets
+    /// one. A router that must drop such packets finds out from its own
+    /// strict walk.
     pub fn from_ethernet(frame: &[u8]) -> Option<FlowKey> {
-        Self::from_layers(frame, &Layers::from_ethernet(frame))
+        Self::from_layers(frame, &Layers::from_ethernet_capture(frame))
     }
 
-    /// The key of a bare IPv4 or IPv6 packet.
+    /// The key of a bare IPv4 or IPv6 packet, read as
+    /// [`from_ethernet`](Self::from_ethernet) reads.
     pub fn from_ip(packet: &[u8]) -> Option<FlowKey> {
-        Self::from_layers(packet, &Layers::from_ip(packet))
+        Self::from_layers(packet, &Layers::from_ip_capture(packet))
     }
 
     /// The key of the outermost IP datagram of an already walked buffer.
@@ -142,7 +149,9 @@ fn datagram(ip: &[u8]) -> Option<Datagram<'_>> {
     let (src, dst, protocol, upper, fragment) = match ip.first()? >> 4 {
         4 => {
             let v4 = Ipv4::new_truncated(ip).ok()?;
-            let upper = ip.get(v4.header_len()..usize::from(v4.total_len()).min(ip.len()))?;
+            // The payload (total length 0, from segmentation offload, is
+            // the rest of the buffer).
+            let upper = v4.into_payload();
             (
                 IpAddr::V4(v4.src()),
                 IpAddr::V4(v4.dst()),
@@ -156,13 +165,26 @@ fn datagram(ip: &[u8]) -> Option<Datagram<'_>> {
             let (src, dst) = (v6.src(), v6.dst());
             let payload = v6.into_payload();
             let mut exts = ExtHeaders::new(v6.next_header(), payload);
-            let mut fragment = false;
+            // The next header of a (non-atomic) fragment header: what every
+            // fragment of the datagram agrees on, where the first one's
+            // upper layer may lie behind more extension headers and later
+            // ones have none to read.
+            let mut fragment_of = None;
             // A malformed extension header ends the chain: the key then
             // has the addresses and, as protocol, that header's type.
             for ext in (&mut exts).map_while(Result::ok) {
-                fragment |= ext.kind == Ipv6ExtKind::Fragment;
+                if ext.kind == Ipv6ExtKind::Fragment {
+                    let frag = Ipv6Fragment::new(ext.data).ok()?;
+                    // An atomic fragment (offset 0, M clear; RFC 6946) is
+                    // a whole datagram and keeps its ports.
+                    if frag.fragment_offset() != 0 || frag.more_fragments() {
+                        fragment_of.get_or_insert(ext.next_header);
+                    }
+                }
             }
-            let (protocol, offset) = exts.upper_layer();
+            let (upper_protocol, offset) = exts.upper_layer();
+            let fragment = fragment_of.is_some();
+            let protocol = fragment_of.unwrap_or(upper_protocol);
             let upper = payload.get(offset..)?;
             (IpAddr::V6(src), IpAddr::V6(dst), protocol, upper, fragment)
         }
@@ -434,14 +456,89 @@ pub(crate) mod tests {
         );
     }
 
+    /// An IPv6 UDP datagram in two fragments whose fragmentable part
+    /// starts with a destination options header: every fragment, and the
+    /// same datagram whole with an atomic fragment header, keyed.
+    fn ipv6_fragments(offset: u16, more: bool) -> Vec<u8> {
+        let mut p = vec![0x60, 0, 0, 0, 0, 0, 44, 64];
+        p.extend_from_slice(&Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1).octets());
+        p.extend_from_slice(&Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2).octets());
+        // Fragment header: next header 60 (destination options).
+        let off = (offset << 3) | u16::from(more);
+        p.extend_from_slice(&[60, 0]);
+        p.extend_from_slice(&off.to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0x12, 0x34]);
+        // The fragment's data: for offset 0 the destination options (next
+        // header UDP, PadN) and the UDP header; later, bytes that would
+        // read as a destination options header claiming 1,376 bytes.
+        if offset == 0 {
+            p.extend_from_slice(&[17, 0, 1, 4, 0, 0, 0, 0]);
+            p.extend_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 16, 0, 0]);
+        } else {
+            p.extend_from_slice(&[17, 171, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        }
+        let len = (p.len() - 40) as u16;
+        p[4..6].copy_from_slice(&len.to_be_bytes());
+        p
+    }
+
+    /// Regression: later IPv6 fragments were read as extension headers,
+    /// so the first and later fragments of one datagram got different
+    /// protocols and hashed apart; atomic fragments lost their ports.
+    #[test]
+    fn ipv6_fragments_of_one_datagram_hash_together() {
+        let first = FlowKey::from_ip(&ipv6_fragments(0, true)).unwrap();
+        let later = FlowKey::from_ip(&ipv6_fragments(2, false)).unwrap();
+        assert_eq!(first, later);
+        assert_eq!(first.protocol, IpProtocol(60));
+        assert_eq!((first.src_port, first.dst_port), (0, 0));
+        assert_eq!(first.hash(1), later.hash(1));
+        // The walk stops at the later fragment's header: its data is payload.
+        let layers = Layers::from_ip(&ipv6_fragments(2, false));
+        assert_eq!(layers.error(), None);
+        let kinds: Vec<_> = layers.iter().map(|l| l.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                crate::walk::LayerKind::Ipv6,
+                crate::walk::LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment),
+                crate::walk::LayerKind::Payload
+            ]
+        );
+        // An atomic fragment (offset 0, M clear) is a whole datagram.
+        let atomic = FlowKey::from_ip(&ipv6_fragments(0, false)).unwrap();
+        assert_eq!(atomic.protocol, IpProtocol::UDP);
+        assert_eq!((atomic.src_port, atomic.dst_port), (12345, 53));
+    }
+
+    /// Regression: an IPv4 total length of 0 (a TSO / BIG TCP capture)
+    /// gave no key, so `tunnel::entropy_port` was constant for such frames.
+    #[test]
+    fn ipv4_total_length_0_has_a_key() {
+        let mut frame = TCP_TIMESTAMPS;
+        frame[16] = 0;
+        frame[17] = 0;
+        let key = FlowKey::from_ethernet(&frame).unwrap();
+        assert_eq!(key, FlowKey::from_ethernet(&TCP_TIMESTAMPS).unwrap());
+        assert_eq!((key.src_port, key.dst_port), (179, 42741));
+    }
+
     #[test]
     fn port_unreachable_is_the_quoted_flow_reversed() {
         let udp = FlowKey::from_ethernet(&AFS_UDP).unwrap();
         let error = FlowKey::from_ethernet(&AFS_PORT_UNREACHABLE).unwrap();
         assert_eq!(error, udp.reversed());
         assert_eq!(error.symmetric_hash(7), udp.symmetric_hash(7));
-        // The walk's own layers give the same key.
-        let layers = Layers::from_ethernet(&AFS_PORT_UNREACHABLE);
+        // The walk's own layers give the same key (a capture walk: the
+        // frame was cut short by the capture, which a strict walk refuses).
+        assert_eq!(
+            FlowKey::from_layers(
+                &AFS_PORT_UNREACHABLE,
+                &Layers::from_ethernet(&AFS_PORT_UNREACHABLE)
+            ),
+            None
+        );
+        let layers = Layers::from_ethernet_capture(&AFS_PORT_UNREACHABLE);
         assert_eq!(
             FlowKey::from_layers(&AFS_PORT_UNREACHABLE, &layers),
             Some(error)

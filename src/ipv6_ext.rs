@@ -230,6 +230,7 @@ pub struct ExtHeaders<'a> {
     offset: usize,
     count: usize,
     done: bool,
+    later_fragment: bool,
 }
 
 impl<'a> ExtHeaders<'a> {
@@ -241,14 +242,25 @@ impl<'a> ExtHeaders<'a> {
             offset: 0,
             count: 0,
             done: false,
+            later_fragment: false,
         }
+    }
+
+    /// Whether the walk ended at a fragment header whose offset is not 0:
+    /// what [`upper_layer`](Self::upper_layer) points at is then the middle
+    /// of a fragmented datagram, not a header.
+    pub const fn is_later_fragment(&self) -> bool {
+        self.later_fragment
     }
 
     /// The next header after the extension headers read so far and its
     /// offset in the bytes given to [`new`](Self::new). Once the iterator
     /// returned `None` this is the upper layer (or ESP, "no next header",
     /// ...) and where it starts; after an error, the header that could not
-    /// be read and where it starts.
+    /// be read and where it starts. After a fragment header whose offset is
+    /// not 0 the walk stops ([`is_later_fragment`](Self::is_later_fragment)):
+    /// this is then the fragment header's next header and where the
+    /// fragment's data starts.
     pub const fn upper_layer(&self) -> (IpProtocol, usize) {
         (self.next, self.offset)
     }
@@ -274,6 +286,15 @@ impl<'a> ExtHeaders<'a> {
         self.offset += len;
         self.next = next_header;
         self.count += 1;
+        // After a fragment header whose offset is not 0 comes the middle
+        // of a datagram, not another header: the walk ends there, and
+        // `upper_layer` gives the fragment header's next header.
+        if kind == Ipv6ExtKind::Fragment
+            && Ipv6Fragment::new(data).is_ok_and(|f| f.fragment_offset() != 0)
+        {
+            self.done = true;
+            self.later_fragment = true;
+        }
         Ok(Ipv6Ext {
             kind,
             next_header,
@@ -294,12 +315,38 @@ impl<'a> Iterator for ExtHeaders<'a> {
             return None;
         };
         let item = self.read(kind);
-        self.done = item.is_err();
+        self.done |= item.is_err();
         Some(item)
     }
 }
 
 impl FusedIterator for ExtHeaders<'_> {}
+
+/// Where the address of a Home Address option lies in a destination
+/// options header (`header`, its whole bytes), if it has one: the
+/// pseudo-header source of the upper layer ([RFC 6275 section 6.3]).
+///
+/// [RFC 6275 section 6.3]: https://www.rfc-editor.org/rfc/rfc6275#section-6.3
+pub(crate) fn home_address_range(header: &[u8]) -> Option<core::ops::Range<usize>> {
+    let mut at = 2;
+    while at < header.len() {
+        let kind = header[at];
+        if kind == Ipv6Option::PAD1 {
+            at += 1;
+            continue;
+        }
+        let len = usize::from(*header.get(at + 1)?);
+        let data = at + 2..at + 2 + len;
+        if data.end > header.len() {
+            return None;
+        }
+        if kind == Ipv6Option::HOME_ADDRESS && len == 16 {
+            return Some(data);
+        }
+        at = data.end;
+    }
+    None
+}
 
 /// One option of a hop-by-hop or destination options header
 /// ([RFC 8200 section 4.2]).
@@ -322,6 +369,11 @@ impl Ipv6Option<'_> {
     pub const ROUTER_ALERT: u8 = 5;
     /// Jumbo payload ([RFC 2675](https://www.rfc-editor.org/rfc/rfc2675)).
     pub const JUMBO_PAYLOAD: u8 = 0xC2;
+    /// Home Address, in a destination options header ([RFC 6275 section
+    /// 6.3](https://www.rfc-editor.org/rfc/rfc6275#section-6.3)): the
+    /// mobile node's home address, which upper-layer checksums use in
+    /// their pseudo-header instead of the IPv6 source address.
+    pub const HOME_ADDRESS: u8 = 0xC9;
 
     /// What a node that does not know the option must do, the type's top two
     /// bits: 0 skip it, 1 discard the packet, 2 discard and send an ICMP

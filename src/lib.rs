@@ -11,6 +11,7 @@ mod field;
 
 pub mod arp;
 pub mod ethernet;
+pub mod sll;
 pub mod vlan;
 
 pub mod ip;

@@ -293,10 +293,25 @@ pub enum Tunnel {
     Ipv4InIpv6,
     /// IPv6 in IPv6.
     Ipv6InIpv6,
-    /// GRE, with the inner packet's protocol type.
-    Gre(EtherType),
-    /// VXLAN, with its network identifier.
-    Vxlan(Vni),
+    /// GRE, with what its header says of the inner packet.
+    Gre {
+        /// The inner packet's protocol type.
+        protocol: EtherType,
+        /// The key, when the K bit is set ([RFC 2890]).
+        ///
+        /// [RFC 2890]: https://www.rfc-editor.org/rfc/rfc2890
+        key: Option<u32>,
+        /// The sequence number, when the S bit is set.
+        seq: Option<u32>,
+    },
+    /// VXLAN, with its network identifier and flags octet (the I flag is
+    /// always set: [`decap`] refuses a header without it).
+    Vxlan {
+        /// The VXLAN network identifier.
+        vni: Vni,
+        /// The flags octet, reserved bits included.
+        flags: u8,
+    },
 }
 
 /// The result of [`decap`].
@@ -315,57 +330,70 @@ pub struct Decapsulated {
 /// headers), GRE, or VXLAN on UDP port 4789. Decapsulating is then using
 /// `packet[inner]`; nothing moves.
 ///
+/// The walk is strict ([`Walker::new`](crate::walk::Walker::new)): this
+/// is a tunnel endpoint's data path.
+///
 /// # Errors
-/// The walk's error when a header up to the inner packet is malformed;
-/// [`Error::BadValue`] when the packet is not a tunnel this crate knows.
+/// The walk's error when any header is malformed (including a VXLAN
+/// header whose I flag is clear, RFC 7348, and an inner frame cut short);
+/// [`Error::BadValue`] when the packet is not a tunnel this crate knows;
+/// [`Error::BadLength`] when the inner packet is empty.
 pub fn decap(packet: &[u8]) -> Result<Decapsulated, Error> {
     let layers = Layers::from_ip(packet);
+    // A tunnel endpoint is a data plane: a malformed header anywhere (a
+    // VXLAN header without its I flag, RFC 7348; an inner frame that is
+    // cut short) drops the packet, as Linux does.
+    if let Some(e) = layers.error() {
+        return Err(e);
+    }
     let not_tunnel = Error::BadValue {
         layer: Layer::Ipv4,
         field: "protocol (not a tunnel)",
     };
-    let Some(outer) = layers.get(0).filter(|l| l.kind.is_ip()) else {
-        return Err(layers.error().unwrap_or(not_tunnel));
-    };
+    let outer = layers.get(0).filter(|l| l.kind.is_ip()).ok_or(not_tunnel)?;
     // The first layer after the outer IP header and its extension headers.
-    let Some((i, next)) = layers
+    let (i, next) = layers
         .iter()
         .enumerate()
         .skip(1)
         .find(|(_, l)| !matches!(l.kind, LayerKind::Ipv6Ext(_)))
-    else {
-        return Err(layers.error().unwrap_or(not_tunnel));
-    };
-    let inner_ip = |tunnel| {
-        Ok(Decapsulated {
-            tunnel,
-            inner: next.range(),
-        })
-    };
-    match (outer.kind, next.kind) {
-        (LayerKind::Ipv4, LayerKind::Ipv4) => inner_ip(Tunnel::Ipip),
-        (LayerKind::Ipv4, LayerKind::Ipv6) => inner_ip(Tunnel::Sit),
-        (LayerKind::Ipv6, LayerKind::Ipv4) => inner_ip(Tunnel::Ipv4InIpv6),
-        (LayerKind::Ipv6, LayerKind::Ipv6) => inner_ip(Tunnel::Ipv6InIpv6),
+        .ok_or(not_tunnel)?;
+    let (tunnel, inner) = match (outer.kind, next.kind) {
+        (LayerKind::Ipv4, LayerKind::Ipv4) => (Tunnel::Ipip, next.range()),
+        (LayerKind::Ipv4, LayerKind::Ipv6) => (Tunnel::Sit, next.range()),
+        (LayerKind::Ipv6, LayerKind::Ipv4) => (Tunnel::Ipv4InIpv6, next.range()),
+        (LayerKind::Ipv6, LayerKind::Ipv6) => (Tunnel::Ipv6InIpv6, next.range()),
         (_, LayerKind::Gre) => {
             let gre = Gre::new(&packet[next.range()])?;
-            Ok(Decapsulated {
-                tunnel: Tunnel::Gre(gre.protocol_type()),
-                inner: next.payload_range(),
-            })
+            let tunnel = Tunnel::Gre {
+                protocol: gre.protocol_type(),
+                key: gre.key(),
+                seq: gre.seq(),
+            };
+            (tunnel, next.payload_range())
         }
         (_, LayerKind::Udp) => match layers.get(i + 1) {
             Some(v) if v.kind == LayerKind::Vxlan => {
-                let vni = Vxlan::new(&packet[v.range()])?.vni();
-                Ok(Decapsulated {
-                    tunnel: Tunnel::Vxlan(vni),
-                    inner: v.payload_range(),
-                })
+                let vxlan = Vxlan::new(&packet[v.range()])?;
+                let tunnel = Tunnel::Vxlan {
+                    vni: vxlan.vni(),
+                    flags: vxlan.flags(),
+                };
+                (tunnel, v.payload_range())
             }
-            _ => Err(layers.error().unwrap_or(not_tunnel)),
+            _ => return Err(not_tunnel),
         },
-        _ => Err(layers.error().unwrap_or(not_tunnel)),
+        _ => return Err(not_tunnel),
+    };
+    if inner.is_empty() {
+        return Err(Error::BadLength {
+            layer: crate::walk::error_layer(next.kind),
+            found: 0,
+            min: 1,
+            max: packet.len(),
+        });
     }
+    Ok(Decapsulated { tunnel, inner })
 }
 
 #[cfg(test)]
@@ -584,7 +612,9 @@ mod tests {
                         outer_sums + gre_sums + inner_sums
                     );
                     let d = decap(pkt)?;
-                    assert_eq!(d.tunnel, Tunnel::Gre(protocol_type));
+                    assert!(
+                        matches!(d.tunnel, Tunnel::Gre { protocol, .. } if protocol == protocol_type)
+                    );
                     assert_eq!(&pkt[d.inner.clone()], inner);
                 }
             }
@@ -638,7 +668,13 @@ mod tests {
                     outer_sums + usize::from(udp_checksum) + 2
                 );
                 let d = decap(pkt)?;
-                assert_eq!(d.tunnel, Tunnel::Vxlan(vx.vni));
+                assert_eq!(
+                    d.tunnel,
+                    Tunnel::Vxlan {
+                        vni: vx.vni,
+                        flags: 0x08
+                    }
+                );
                 assert_eq!(&pkt[d.inner.clone()], inner_eth());
                 assert_eq!(d.inner, ip_len + 16..pkt.len());
             }
@@ -652,13 +688,26 @@ mod tests {
         let d = decap(&VXLAN_ICMP[14..])?;
         assert_eq!(
             (d.tunnel, d.inner),
-            (Tunnel::Vxlan(Vni::new(100).unwrap()), 36..134)
+            (
+                Tunnel::Vxlan {
+                    vni: Vni::new(100).unwrap(),
+                    flags: 0x08
+                },
+                36..134
+            )
         );
         // various_gre.pcap: GRE with a key, protocol type 0x8909.
         let d = decap(&GRE_KEY[18..])?;
         assert_eq!(
             (d.tunnel, d.inner),
-            (Tunnel::Gre(EtherType(0x8909)), 28..64)
+            (
+                Tunnel::Gre {
+                    protocol: EtherType(0x8909),
+                    key: Some(0x28),
+                    seq: None
+                },
+                28..64
+            )
         );
         // ipv6-srh-ext-header.pcap: IPv6 in IPv6 behind a routing header.
         let d = decap(&SRH_IPV6_IN_IPV6[14..])?;
@@ -677,10 +726,16 @@ mod tests {
         // A plain TCP datagram, a bare IPv4 header, a UDP datagram on
         // another port.
         assert_eq!(decap(inner_v4()), not_tunnel);
-        // A header alone: the walk's error about what it announces.
+        // A header alone: its total length runs past the buffer (a strict
+        // walk: this is a data path).
         assert_eq!(
             decap(&inner_v4()[..20]),
-            Err(Error::truncated(Layer::Tcp, 20, 0))
+            Err(Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 71,
+                min: 20,
+                max: 20
+            })
         );
         let mut other_port = VXLAN_ICMP[14..].to_vec();
         other_port[22..24].copy_from_slice(&53u16.to_be_bytes());
@@ -694,10 +749,44 @@ mod tests {
             })
         );
         assert_eq!(decap(&[]), Err(Error::truncated(Layer::Ipv4, 20, 0)));
-        // A VXLAN packet cut inside its VXLAN header reports that.
+        // A VXLAN packet cut inside its VXLAN header: the lengths say more.
         assert_eq!(
             decap(&VXLAN_ICMP[14..46]),
-            Err(Error::truncated(Layer::Vxlan, 8, 4))
+            Err(Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 134,
+                min: 20,
+                max: 32
+            })
+        );
+        // RFC 7348: a VXLAN header whose I flag is clear carries no valid
+        // VNI; Linux drops it, and so does decap.
+        let mut no_i = VXLAN_ICMP[14..].to_vec();
+        no_i[28] = 0x00;
+        assert_eq!(
+            decap(&no_i),
+            Err(Error::BadValue {
+                layer: Layer::Vxlan,
+                field: "I flag"
+            })
+        );
+        // A VXLAN header with no inner frame after it.
+        let mut empty = VXLAN_ICMP[14..50].to_vec();
+        empty[2..4].copy_from_slice(&36u16.to_be_bytes());
+        empty[24..26].copy_from_slice(&16u16.to_be_bytes());
+        assert_eq!(decap(&empty), Err(Error::truncated(Layer::Ethernet, 14, 0)));
+        // GRE (here with an unknown protocol, so not walked further) and
+        // nothing after it.
+        let mut gre_only = GRE_KEY[18..46].to_vec();
+        gre_only[2..4].copy_from_slice(&28u16.to_be_bytes());
+        assert_eq!(
+            decap(&gre_only),
+            Err(Error::BadLength {
+                layer: Layer::Gre,
+                found: 0,
+                min: 1,
+                max: 28
+            })
         );
         // GRE version 2 does not exist.
         let mut buf = with_headroom(24, inner_v4());
@@ -882,10 +971,22 @@ mod tests {
         assert_eq!(d.tunnel, Tunnel::Ipip);
         let at = s3 + d.inner.start;
         let d = decap(&buf[at..end])?;
-        assert_eq!(d.tunnel, Tunnel::Gre(EtherType::IPV6));
+        assert!(matches!(
+            d.tunnel,
+            Tunnel::Gre {
+                protocol: EtherType::IPV6,
+                ..
+            }
+        ));
         let at = at + d.inner.start;
         let d = decap(&buf[at..end])?;
-        assert_eq!(d.tunnel, Tunnel::Vxlan(vx.vni));
+        assert_eq!(
+            d.tunnel,
+            Tunnel::Vxlan {
+                vni: vx.vni,
+                flags: 0x08
+            }
+        );
         assert_eq!(&buf[at + d.inner.start..at + d.inner.end], inner);
         let walked = Layers::from_ethernet(&buf[s0..]);
         assert_eq!(walked.find(K::Ethernet, Which::Innermost), Some(7));

@@ -56,7 +56,7 @@ use crate::icmpv6::Icmpv6;
 use crate::ip::IpProtocol;
 use crate::ipv4::Ipv4;
 use crate::ipv6::{self, Ipv6};
-use crate::ipv6_ext::{ExtHeaders, Ipv6ExtKind, Ipv6Fragment};
+use crate::ipv6_ext::{ExtHeaders, Ipv6ExtKind, Ipv6Fragment, Ipv6Option};
 use crate::macsec::Macsec;
 use crate::tcp::Tcp;
 use crate::udp::{self, Udp};
@@ -155,7 +155,7 @@ pub struct Layer {
 impl Layer {
     /// The header's bytes: `start..start + header_len`.
     pub const fn header_range(&self) -> Range<usize> {
-        self.start..self.start + self.header_len
+        self.start..self.start.saturating_add(self.header_len)
     }
 
     /// The header and what it covers: `start..end`.
@@ -165,7 +165,7 @@ impl Layer {
 
     /// The payload after the header: `start + header_len..end`.
     pub const fn payload_range(&self) -> Range<usize> {
-        self.start + self.header_len..self.end
+        self.start.saturating_add(self.header_len)..self.end
     }
 }
 
@@ -179,7 +179,16 @@ struct Slot {
     end: u32,
     kind: LayerKind,
     truncated: bool,
+    /// [`PARTIAL`], [`GRE_CSUM`]: what the walk learnt that the layer's
+    /// header no longer has to tell (it may have been rewritten since).
+    flags: u8,
 }
+
+/// Slot flag: the IP datagram this layer is in (or is) does not lie whole
+/// in the buffer: a fragment, or cut short by the capture.
+pub(crate) const PARTIAL: u8 = 0x01;
+/// Slot flag: the walked GRE header had its checksum field (C bit set).
+pub(crate) const GRE_CSUM: u8 = 0x02;
 
 impl Slot {
     const EMPTY: Slot = Slot {
@@ -188,6 +197,7 @@ impl Slot {
         end: 0,
         kind: LayerKind::Payload,
         truncated: false,
+        flags: 0,
     };
 
     #[inline]
@@ -256,11 +266,35 @@ pub trait LayerView<B>: Sized {
 
 /// The result of a walk: the layers found, outermost first, and the error
 /// that ended it, if any.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// A `Layers` is 528 bytes (a fixed array of [`MAX_LAYERS`] 16-byte
+/// slots and a count). [`Layers::new`] initialises it once; a walk into
+/// it ([`Walker::ethernet_into`]) writes only the slots it fills, so one
+/// `Layers` reused packet after packet costs nothing per packet but the
+/// walk. Two `Layers` compare and hash by the layers found and the error,
+/// never by slots a longer earlier walk left behind.
+#[derive(Debug, Clone)]
 pub struct Layers {
     found: [Slot; MAX_LAYERS],
     count: usize,
     error: Option<Error>,
+    cut: bool,
+}
+
+impl PartialEq for Layers {
+    fn eq(&self, other: &Layers) -> bool {
+        self.slots() == other.slots() && self.error == other.error && self.cut == other.cut
+    }
+}
+
+impl Eq for Layers {}
+
+impl core::hash::Hash for Layers {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.slots().hash(state);
+        self.error.hash(state);
+        self.cut.hash(state);
+    }
 }
 
 impl Layers {
@@ -274,6 +308,17 @@ impl Layers {
         Walker::new().ip(packet)
     }
 
+    /// Walks a captured Ethernet frame with the lax [`Walker::capture`]:
+    /// snap-length cuts and offload artefacts are read, not refused.
+    pub fn from_ethernet_capture(frame: &[u8]) -> Layers {
+        Walker::capture().ethernet(frame)
+    }
+
+    /// Walks a captured bare IPv4 or IPv6 packet with [`Walker::capture`].
+    pub fn from_ip_capture(packet: &[u8]) -> Layers {
+        Walker::capture().ip(packet)
+    }
+
     /// An empty result, to be filled by [`Walker::ethernet_into`] or
     /// [`Walker::ip_into`] again and again (one per packet, in a data
     /// plane), which costs neither initialisation nor a copy per packet.
@@ -282,6 +327,7 @@ impl Layers {
             found: [Slot::EMPTY; MAX_LAYERS],
             count: 0,
             error: None,
+            cut: false,
         }
     }
 
@@ -322,6 +368,15 @@ impl Layers {
         self.error
     }
 
+    /// Whether the walk's [`error`](Self::error) is only the end of a
+    /// capture that cut the packet short (a [`Walker::capture`] walk that
+    /// ran out of captured bytes inside an IP datagram whose length goes
+    /// on): the layers found are whole and can still be rewritten. Always
+    /// false for a strict walk.
+    pub const fn is_cut_short(&self) -> bool {
+        self.cut
+    }
+
     /// The index of the outermost or innermost layer of `kind`.
     pub fn find(&self, kind: LayerKind, which: Which) -> Option<usize> {
         self.find_by(|k| k == kind, which)
@@ -350,8 +405,10 @@ impl Layers {
     /// walked), e.g. `let udp: UdpRef = layers.view(&frame, 3)?`.
     ///
     /// # Errors
-    /// [`Error::BadValue`] when `i` is out of range or the layer is not of a
-    /// kind `V` reads; otherwise as `V`'s checked constructor.
+    /// [`Error::NoSuchLayer`] when `i` is out of range or the layer is not
+    /// of a kind `V` reads, [`Error::OutOfRange`] when the layer does not
+    /// lie in `buf` (layers of another buffer); otherwise as `V`'s checked
+    /// constructor.
     pub fn view<'a, V: LayerView<&'a [u8]>>(&self, buf: &'a [u8], i: usize) -> Result<V, Error> {
         let range = self.checked_range::<V, _>(i, buf.len())?;
         V::from_layer(&buf[range])
@@ -376,13 +433,24 @@ impl Layers {
         i: usize,
         len: usize,
     ) -> Result<Range<usize>, Error> {
-        let bad = Error::BadValue {
-            layer: ErrorLayer::Ethernet,
-            field: "layer index",
-        };
-        let layer = self.get(i).ok_or(bad)?;
-        if !V::accepts(layer.kind) || layer.end > len || layer.start > layer.end {
-            return Err(bad);
+        let layer = self.get(i).ok_or(Error::NoSuchLayer {
+            index: i,
+            expected: "a layer of the view's kind",
+            found: None,
+        })?;
+        if !V::accepts(layer.kind) {
+            return Err(Error::NoSuchLayer {
+                index: i,
+                expected: "a layer of the view's kind",
+                found: Some(layer.kind.name()),
+            });
+        }
+        if layer.end > len || layer.start > layer.end {
+            return Err(Error::OutOfRange {
+                start: layer.start,
+                end: layer.end,
+                len,
+            });
         }
         Ok(layer.range())
     }
@@ -401,9 +469,28 @@ impl Layers {
             end: layer.end as u32,
             kind: layer.kind,
             truncated: layer.truncated,
+            flags: 0,
         };
         self.count += 1;
         Ok(())
+    }
+
+    /// Sets the flags of the layer pushed last.
+    #[inline]
+    fn set_flags(&mut self, flags: u8) {
+        if let Some(s) = self
+            .count
+            .checked_sub(1)
+            .and_then(|i| self.found.get_mut(i))
+        {
+            s.flags = flags;
+        }
+    }
+
+    /// The flags the walk recorded for layer `i` (0 when out of range).
+    #[inline]
+    pub(crate) fn flags(&self, i: usize) -> u8 {
+        self.slots().get(i).map_or(0, |s| s.flags)
     }
 }
 
@@ -422,7 +509,7 @@ impl<'a> IntoIterator for &'a Layers {
 }
 
 /// The [`ErrorLayer`] a walked kind reports errors as.
-const fn error_layer(kind: LayerKind) -> ErrorLayer {
+pub(crate) const fn error_layer(kind: LayerKind) -> ErrorLayer {
     match kind {
         LayerKind::Ethernet | LayerKind::Payload => ErrorLayer::Ethernet,
         LayerKind::Vlan => ErrorLayer::Vlan,
@@ -440,18 +527,45 @@ const fn error_layer(kind: LayerKind) -> ErrorLayer {
     }
 }
 
-/// Walk settings: which UDP ports carry VXLAN.
+/// Walk settings: strict (for a data plane) or lax (for reading captures),
+/// and which UDP ports carry VXLAN.
+///
+/// [`Walker::new`] is **strict**: it refuses what the per-header checked
+/// constructors refuse, as a router must. An IPv4 total length of 0 or
+/// beyond the buffer, an IPv6 payload length beyond the buffer (0 only in
+/// a jumbogram whose Jumbo Payload option fits the buffer), a UDP length of
+/// 0 outside an IPv6 jumbogram ([RFC 2675]) or beyond the IP payload: each
+/// ends the walk with the error of that layer.
+///
+/// [`Walker::capture`] is **lax** where captures need it and nowhere else:
+/// a datagram cut short by the capture's snap length is walked as far as
+/// it was captured (its layers are marked [`truncated`](Layer::truncated)),
+/// and an IPv4 total length of 0 (what TSO and Linux BIG TCP leave in
+/// captures of datagrams beyond 64 KiB) is read as "the rest of the
+/// buffer". Malformed headers are errors in both.
 ///
 /// ```
 /// use wireview::walk::Walker;
 /// // Also treat the Linux legacy port 8472 as VXLAN.
 /// let walker = Walker::new().with_vxlan_port(8472);
 /// assert!(walker.is_vxlan_port(4789) && walker.is_vxlan_port(8472));
+///
+/// // IPv4 total length 0: refused by the data-plane walk, read by the capture walk.
+/// let mut frame = [0u8; 54];
+/// frame[12..14].copy_from_slice(&[0x08, 0x00]);
+/// frame[14] = 0x45;
+/// frame[14 + 9] = 6; // TCP
+/// frame[34 + 12] = 0x50; // data offset 5
+/// assert!(Walker::new().ethernet(&frame).error().is_some());
+/// assert!(Walker::capture().ethernet(&frame).error().is_none());
 /// ```
+///
+/// [RFC 2675]: https://www.rfc-editor.org/rfc/rfc2675
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Walker {
     extra_vxlan_ports: [u16; MAX_EXTRA_VXLAN_PORTS],
     extra_count: usize,
+    capture: bool,
 }
 
 impl Default for Walker {
@@ -474,13 +588,51 @@ enum Next {
     Done,
 }
 
+/// What the walk knows of the region it is in.
+#[derive(Debug, Clone, Copy)]
+struct State {
+    /// End of the enclosing layer's payload in the buffer.
+    limit: usize,
+    /// Where the enclosing IP datagram ends by its own length field: past
+    /// `limit` when a capture cut it short.
+    declared: usize,
+    /// The enclosing IP datagram's length is unspecified: an IPv6
+    /// jumbogram, or (capture walk) an IPv4 total length of 0.
+    unspecified: bool,
+    /// The enclosing IP datagram is a first fragment: upper-layer length
+    /// fields count bytes that other fragments carry.
+    first_fragment: bool,
+    /// Layer flags the enclosing IP datagram passes on to what it carries.
+    inherited: u8,
+    /// Stop after the first network-layer header.
+    network_only: bool,
+}
+
 impl Walker {
-    /// A walker that treats UDP destination port 4789 as VXLAN.
+    /// A strict walker (see the [type docs](Walker)), for data planes,
+    /// that treats UDP destination port 4789 as VXLAN.
     pub const fn new() -> Walker {
         Walker {
             extra_vxlan_ports: [0; MAX_EXTRA_VXLAN_PORTS],
             extra_count: 0,
+            capture: false,
         }
+    }
+
+    /// A lax walker for reading packet captures (see the [type
+    /// docs](Walker)): snap-length cuts and offload artefacts are read,
+    /// malformed headers are still errors. Not for forwarding decisions.
+    pub const fn capture() -> Walker {
+        Walker {
+            extra_vxlan_ports: [0; MAX_EXTRA_VXLAN_PORTS],
+            extra_count: 0,
+            capture: true,
+        }
+    }
+
+    /// Whether this is a [`capture`](Self::capture) walker.
+    pub const fn is_capture(&self) -> bool {
+        self.capture
     }
 
     /// Also treats UDP destination port `port` as VXLAN. Up to
@@ -527,31 +679,72 @@ impl Walker {
     /// }
     /// ```
     pub fn ethernet_into(&self, frame: &[u8], layers: &mut Layers) {
-        self.walk(frame, Next::Ethernet(0), layers);
+        self.walk(frame, Next::Ethernet(0), layers, false);
     }
 
     /// Walks a bare IPv4 or IPv6 packet into `layers`, replacing what it held.
     pub fn ip_into(&self, packet: &[u8], layers: &mut Layers) {
+        self.walk(packet, Self::ip_start(packet), layers, false);
+    }
+
+    /// A router's fast path: walks an Ethernet II frame through its tags
+    /// (and unencrypted MACsec) to the first network-layer header (IPv4,
+    /// IPv6 fixed header, or ARP) and stops there; what follows is one
+    /// [`LayerKind::Payload`] layer. The IP header is checked as strictly
+    /// (or as laxly) as in a whole walk; nothing after it is read, so the
+    /// cost does not depend on what the packet carries.
+    ///
+    /// ```
+    /// use wireview::walk::{LayerKind, Layers, Walker};
+    /// let frame = [
+    ///     0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+    ///     0x45, 0, 0, 30, 0, 0, 0x40, 0, 64, 17, 0x26, 0xcd, 10, 0, 0, 1, 10, 0, 0, 2,
+    ///     0x30, 0x39, 0x00, 0x35, 0x00, 0x0a, 0x53, 0x00, b'h', b'i',
+    /// ];
+    /// let mut layers = Layers::new();
+    /// Walker::new().network_into(&frame, &mut layers);
+    /// let kinds: Vec<_> = layers.iter().map(|l| l.kind).collect();
+    /// assert_eq!(kinds, [LayerKind::Ethernet, LayerKind::Ipv4, LayerKind::Payload]);
+    /// ```
+    pub fn network_into(&self, frame: &[u8], layers: &mut Layers) {
+        self.walk(frame, Next::Ethernet(0), layers, true);
+    }
+
+    fn ip_start(packet: &[u8]) -> Next {
         let ethertype = match packet.first().map(|b| b >> 4) {
             Some(6) => EtherType::IPV6,
             _ => EtherType::IPV4,
         };
-        self.walk(packet, Next::EtherType(ethertype, 0), layers);
+        Next::EtherType(ethertype, 0)
     }
 
-    fn walk(&self, buf: &[u8], first: Next, layers: &mut Layers) {
+    fn walk(&self, buf: &[u8], first: Next, layers: &mut Layers, network_only: bool) {
         layers.count = 0;
         layers.error = None;
+        layers.cut = false;
         let mut next = first;
-        // Each region a header can extend to: the end of the enclosing
+        // The region a header can extend to: the end of the enclosing
         // layer's payload. Starts as the whole buffer.
-        let mut limit = buf.len().min(MAX_WALK_LEN);
+        let len = buf.len().min(MAX_WALK_LEN);
+        let mut st = State {
+            limit: len,
+            declared: len,
+            unspecified: false,
+            first_fragment: false,
+            inherited: 0,
+            network_only,
+        };
         loop {
-            let step = self.step(buf, next, &mut limit, layers);
-            match step {
+            match self.step(buf, next, &mut st, layers) {
                 Ok(Next::Done) => break,
                 Ok(n) => next = n,
                 Err(e) => {
+                    // A header cut by the end of a capture whose IP
+                    // datagram runs on: the capture's cut, not a defect.
+                    layers.cut = self.capture
+                        && matches!(e, Error::Truncated { .. })
+                        && st.limit == len
+                        && st.declared > len;
                     layers.error = Some(e);
                     break;
                 }
@@ -564,94 +757,70 @@ impl Walker {
         &self,
         buf: &[u8],
         next: Next,
-        limit: &mut usize,
+        st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
         match next {
             Next::Done => Ok(Next::Done),
             Next::Payload(at) => {
-                if at < *limit {
+                if at < st.limit {
                     layers.push(Layer {
                         kind: LayerKind::Payload,
                         start: at,
-                        header_len: *limit - at,
-                        end: *limit,
+                        header_len: st.limit - at,
+                        end: st.limit,
                         truncated: false,
                     })?;
+                    layers.set_flags(st.inherited);
                 }
                 Ok(Next::Done)
             }
             Next::Ethernet(at) => {
-                let eth = Ethernet::new(region(buf, at, *limit, ErrorLayer::Ethernet)?)?;
+                let eth = Ethernet::new(region(buf, at, st.limit, ErrorLayer::Ethernet)?)?;
                 let et = eth.ethertype();
-                layers.push(plain(LayerKind::Ethernet, at, ethernet::HEADER_LEN, *limit))?;
+                layers.push(plain(
+                    LayerKind::Ethernet,
+                    at,
+                    ethernet::HEADER_LEN,
+                    st.limit,
+                ))?;
                 Ok(Next::EtherType(et, at + ethernet::HEADER_LEN))
             }
-            Next::EtherType(et, at) => Self::by_ethertype(buf, et, at, limit, layers),
-            Next::Protocol(proto, at) => self.by_protocol(buf, proto, at, limit, layers),
+            Next::EtherType(et, at) => self.by_ethertype(buf, et, at, st, layers),
+            Next::Protocol(proto, at) => self.by_protocol(buf, proto, at, st, layers),
         }
     }
 
     fn by_ethertype(
+        &self,
         buf: &[u8],
         et: EtherType,
         at: usize,
-        limit: &mut usize,
+        st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let bytes = region(buf, at, *limit, ErrorLayer::Ethernet)?;
+        let bytes = region(buf, at, st.limit, ErrorLayer::Ethernet)?;
         match et {
             EtherType::VLAN | EtherType::QINQ | EtherType::VLAN_DOUBLE => {
                 let tag = VlanTag::new(bytes)?;
-                layers.push(plain(LayerKind::Vlan, at, vlan::HEADER_LEN, *limit))?;
+                layers.push(plain(LayerKind::Vlan, at, vlan::HEADER_LEN, st.limit))?;
                 Ok(Next::EtherType(tag.ethertype(), at + vlan::HEADER_LEN))
             }
             EtherType::ARP => {
                 let arp = Arp::new(bytes)?;
-                layers.push(plain(LayerKind::Arp, at, arp.header_len(), *limit))?;
+                layers.push(plain(LayerKind::Arp, at, arp.header_len(), st.limit))?;
                 Ok(Next::Payload(at + arp.header_len()))
             }
-            EtherType::IPV4 => {
-                let ip = Ipv4::new_truncated(bytes)?;
-                let end = at + ip.header_len() + ip.payload().len();
-                layers.push(Layer {
-                    kind: LayerKind::Ipv4,
-                    start: at,
-                    header_len: ip.header_len(),
-                    end,
-                    truncated: ip.is_truncated(),
-                })?;
-                *limit = end;
-                let payload = at + ip.header_len();
-                if ip.fragment_offset() != 0 {
-                    // A later fragment: its payload is the middle of a datagram.
-                    return Ok(Next::Payload(payload));
-                }
-                Ok(Next::Protocol(ip.protocol(), payload))
-            }
-            EtherType::IPV6 => {
-                let ip = Ipv6::new_truncated(bytes)?;
-                // The payload length, or the rest of the region for a
-                // jumbogram (payload length 0 and a hop-by-hop header).
-                let end = at + ipv6::HEADER_LEN + ip.payload().len();
-                layers.push(Layer {
-                    kind: LayerKind::Ipv6,
-                    start: at,
-                    header_len: ipv6::HEADER_LEN,
-                    end,
-                    truncated: ip.is_truncated(),
-                })?;
-                *limit = end;
-                Self::ipv6_extensions(buf, ip.next_header(), at + ipv6::HEADER_LEN, *limit, layers)
-            }
+            EtherType::IPV4 => self.ipv4(bytes, at, st, layers),
+            EtherType::IPV6 => self.ipv6(buf, bytes, at, st, layers),
             EtherType::MACSEC => {
                 let sectag = Macsec::new(bytes)?;
-                layers.push(plain(LayerKind::Macsec, at, sectag.header_len(), *limit))?;
+                layers.push(plain(LayerKind::Macsec, at, sectag.header_len(), st.limit))?;
                 match sectag.inner_ethertype() {
                     Some(inner) => {
                         // Integrity only: the inner EtherType, then its
                         // payload, then the ICV at the end.
-                        *limit = at + sectag.header_len() + sectag.secure_data().len();
+                        st.limit = at + sectag.header_len() + sectag.secure_data().len();
                         Ok(Next::EtherType(inner, at + sectag.header_len() + 2))
                     }
                     None => Ok(Next::Payload(at + sectag.header_len())),
@@ -662,31 +831,144 @@ impl Walker {
         }
     }
 
-    /// Records the extension headers after an IPv6 header, and says what
-    /// follows them.
+    fn ipv4(
+        &self,
+        bytes: &[u8],
+        at: usize,
+        st: &mut State,
+        layers: &mut Layers,
+    ) -> Result<Next, Error> {
+        let ip = if self.capture {
+            Ipv4::new_truncated(bytes)?
+        } else {
+            Ipv4::new(bytes)?
+        };
+        let header_len = ip.header_len();
+        let total = usize::from(ip.total_len());
+        let end = at + header_len + ip.payload().len();
+        let fragment = ip.more_fragments() || ip.fragment_offset() != 0;
+        let truncated = ip.is_truncated();
+        layers.push(Layer {
+            kind: LayerKind::Ipv4,
+            start: at,
+            header_len,
+            end,
+            truncated,
+        })?;
+        let partial = if fragment || truncated { PARTIAL } else { 0 };
+        layers.set_flags(st.inherited | partial);
+        *st = State {
+            limit: end,
+            declared: if total == 0 { end } else { at + total },
+            unspecified: total == 0,
+            first_fragment: fragment && ip.fragment_offset() == 0,
+            inherited: st.inherited | partial,
+            network_only: st.network_only,
+        };
+        let payload = at + header_len;
+        if ip.fragment_offset() != 0 || st.network_only {
+            // A later fragment's payload is the middle of a datagram.
+            return Ok(Next::Payload(payload));
+        }
+        Ok(Next::Protocol(ip.protocol(), payload))
+    }
+
+    fn ipv6(
+        &self,
+        buf: &[u8],
+        bytes: &[u8],
+        at: usize,
+        st: &mut State,
+        layers: &mut Layers,
+    ) -> Result<Next, Error> {
+        let ip = if self.capture {
+            Ipv6::new_truncated(bytes)?
+        } else {
+            Ipv6::new(bytes)?
+        };
+        let payload = at + ipv6::HEADER_LEN;
+        // The payload length, or for a jumbogram (payload length 0 and a
+        // hop-by-hop header) the Jumbo Payload option's length (the rest of
+        // the region in a capture walk).
+        let jumbo = ip.is_jumbogram();
+        let end = if jumbo && !self.capture {
+            let len = jumbo_payload_len(&bytes[ipv6::HEADER_LEN..])?;
+            if len > bytes.len() - ipv6::HEADER_LEN {
+                return Err(Error::BadLength {
+                    layer: ErrorLayer::Ipv6Ext,
+                    found: len,
+                    min: JUMBO_MIN,
+                    max: bytes.len() - ipv6::HEADER_LEN,
+                });
+            }
+            payload + len
+        } else {
+            payload + ip.payload().len()
+        };
+        let truncated = ip.is_truncated();
+        layers.push(Layer {
+            kind: LayerKind::Ipv6,
+            start: at,
+            header_len: ipv6::HEADER_LEN,
+            end,
+            truncated,
+        })?;
+        let index = layers.count - 1;
+        let partial = if truncated { PARTIAL } else { 0 };
+        layers.set_flags(st.inherited | partial);
+        *st = State {
+            limit: end,
+            declared: if jumbo {
+                end
+            } else {
+                payload + usize::from(ip.payload_len())
+            },
+            unspecified: jumbo,
+            first_fragment: false,
+            inherited: st.inherited | partial,
+            network_only: st.network_only,
+        };
+        if st.network_only {
+            return Ok(Next::Payload(payload));
+        }
+        Self::ipv6_extensions(buf, ip.next_header(), payload, index, st, layers)
+    }
+
+    /// Records the extension headers after the IPv6 header at layer
+    /// `ip_index`, and says what follows them. A fragment header whose
+    /// offset is not 0 ends the walk: what follows it is the middle of a
+    /// datagram, not a header.
     fn ipv6_extensions(
         buf: &[u8],
         first: IpProtocol,
         at: usize,
-        limit: usize,
+        ip_index: usize,
+        st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let mut exts = ExtHeaders::new(first, region(buf, at, limit, ErrorLayer::Ipv6)?);
+        let mut exts = ExtHeaders::new(first, region(buf, at, st.limit, ErrorLayer::Ipv6)?);
         let mut offset = 0;
         let mut later_fragment = false;
         for ext in &mut exts {
             let ext = ext?;
             if ext.kind == Ipv6ExtKind::Fragment {
                 if let Ok(frag) = Ipv6Fragment::new(ext.data) {
-                    later_fragment |= frag.fragment_offset() != 0;
+                    later_fragment = frag.fragment_offset() != 0;
+                    if frag.fragment_offset() != 0 || frag.more_fragments() {
+                        // Not an atomic fragment (RFC 6946): part of a datagram.
+                        st.first_fragment = !later_fragment;
+                        st.inherited |= PARTIAL;
+                        layers.found[ip_index].flags |= PARTIAL;
+                    }
                 }
             }
             layers.push(plain(
                 LayerKind::Ipv6Ext(ext.kind),
                 at + offset,
                 ext.len(),
-                limit,
+                st.limit,
             ))?;
+            layers.set_flags(st.inherited);
             offset += ext.len();
         }
         let (proto, upper) = exts.upper_layer();
@@ -696,86 +978,155 @@ impl Walker {
         Ok(Next::Protocol(proto, at + upper))
     }
 
+    fn udp(
+        &self,
+        buf: &[u8],
+        at: usize,
+        st: &mut State,
+        layers: &mut Layers,
+    ) -> Result<Next, Error> {
+        let bytes = region(buf, at, st.limit, ErrorLayer::Udp)?;
+        let udp = Udp::new_truncated(bytes)?;
+        let length = usize::from(udp.length());
+        // What the enclosing IP datagram's own length leaves for UDP.
+        let room = st.declared.saturating_sub(at);
+        let bad = |max| Error::BadLength {
+            layer: ErrorLayer::Udp,
+            found: length,
+            min: udp::HEADER_LEN,
+            max,
+        };
+        let (end, truncated) = if length == 0 {
+            // Only where the IP length is unspecified too (RFC 2675).
+            if !st.unspecified {
+                return Err(bad(room.min(usize::from(u16::MAX))));
+            }
+            (st.limit, false)
+        } else if st.first_fragment {
+            // The length counts the whole datagram: that is
+            // fragmentation, not a short capture.
+            (at + length.min(bytes.len()), false)
+        } else if length > room {
+            return Err(bad(room));
+        } else {
+            (at + length.min(bytes.len()), length > bytes.len())
+        };
+        layers.push(Layer {
+            kind: LayerKind::Udp,
+            start: at,
+            header_len: udp::HEADER_LEN,
+            end,
+            truncated,
+        })?;
+        layers.set_flags(st.inherited);
+        st.limit = end;
+        let payload = at + udp::HEADER_LEN;
+        if self.is_vxlan_port(udp.dst_port()) {
+            let vx = Vxlan::new(region(buf, payload, end, ErrorLayer::Vxlan)?)?;
+            layers.push(plain(LayerKind::Vxlan, payload, vxlan::HEADER_LEN, end))?;
+            layers.set_flags(st.inherited);
+            if !vx.i_flag() {
+                // RFC 7348: the VNI is valid only with I set; Linux drops it.
+                return Err(Error::BadValue {
+                    layer: ErrorLayer::Vxlan,
+                    field: "I flag",
+                });
+            }
+            *st = State {
+                limit: end,
+                declared: end,
+                unspecified: false,
+                first_fragment: false,
+                inherited: st.inherited,
+                network_only: false,
+            };
+            return Ok(Next::Ethernet(payload + vxlan::HEADER_LEN));
+        }
+        Ok(Next::Payload(payload))
+    }
+
     fn by_protocol(
         &self,
         buf: &[u8],
         proto: IpProtocol,
         at: usize,
-        limit: &mut usize,
+        st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let bytes = region(buf, at, *limit, ErrorLayer::Ipv4)?;
-        match proto {
-            IpProtocol::UDP => {
-                let udp = Udp::new_truncated(bytes)?;
-                let end = at + udp::HEADER_LEN + udp.payload().len();
-                // In a first fragment the UDP length counts the whole
-                // datagram: that is fragmentation, not a short capture.
-                let truncated = udp.is_truncated() && !in_first_fragment(buf, layers);
-                layers.push(Layer {
-                    kind: LayerKind::Udp,
-                    start: at,
-                    header_len: udp::HEADER_LEN,
-                    end,
-                    truncated,
-                })?;
-                *limit = end;
-                let payload = at + udp::HEADER_LEN;
-                if self.is_vxlan_port(udp.dst_port()) {
-                    Vxlan::new(region(buf, payload, end, ErrorLayer::Vxlan)?)?;
-                    layers.push(plain(LayerKind::Vxlan, payload, vxlan::HEADER_LEN, end))?;
-                    return Ok(Next::Ethernet(payload + vxlan::HEADER_LEN));
-                }
-                Ok(Next::Payload(payload))
-            }
+        let bytes = region(buf, at, st.limit, ErrorLayer::Ipv4)?;
+        let next = match proto {
+            IpProtocol::UDP => return self.udp(buf, at, st, layers),
             IpProtocol::TCP => {
                 let tcp = Tcp::new(bytes)?;
-                layers.push(plain(LayerKind::Tcp, at, tcp.header_len(), *limit))?;
-                Ok(Next::Payload(at + tcp.header_len()))
+                layers.push(plain(LayerKind::Tcp, at, tcp.header_len(), st.limit))?;
+                Next::Payload(at + tcp.header_len())
             }
             IpProtocol::ICMP => {
                 let icmp = Icmpv4::new(bytes)?;
-                layers.push(plain(LayerKind::Icmpv4, at, icmp.header_len(), *limit))?;
-                Ok(Next::Payload(at + icmp.header_len()))
+                layers.push(plain(LayerKind::Icmpv4, at, icmp.header_len(), st.limit))?;
+                Next::Payload(at + icmp.header_len())
             }
             IpProtocol::ICMPV6 => {
                 let icmp = Icmpv6::new(bytes)?;
-                layers.push(plain(LayerKind::Icmpv6, at, icmp.header_len(), *limit))?;
-                Ok(Next::Payload(at + icmp.header_len()))
+                layers.push(plain(LayerKind::Icmpv6, at, icmp.header_len(), st.limit))?;
+                Next::Payload(at + icmp.header_len())
             }
             IpProtocol::GRE => {
                 let gre = Gre::new(bytes)?;
-                layers.push(plain(LayerKind::Gre, at, gre.header_len(), *limit))?;
+                layers.push(plain(LayerKind::Gre, at, gre.header_len(), st.limit))?;
+                layers.set_flags(st.inherited | if gre.checksum_present() { GRE_CSUM } else { 0 });
                 let inner = at + gre.header_len();
-                Ok(match gre.protocol_type() {
+                return Ok(match gre.protocol_type() {
                     et @ (EtherType::IPV4 | EtherType::IPV6) => Next::EtherType(et, inner),
                     EtherType::TEB => Next::Ethernet(inner),
                     _ => Next::Payload(inner),
-                })
+                });
             }
-            IpProtocol::IPV4 => Ok(Next::EtherType(EtherType::IPV4, at)),
-            IpProtocol::IPV6 => Ok(Next::EtherType(EtherType::IPV6, at)),
-            _ => Ok(Next::Payload(at)),
-        }
+            IpProtocol::IPV4 => return Ok(Next::EtherType(EtherType::IPV4, at)),
+            IpProtocol::IPV6 => return Ok(Next::EtherType(EtherType::IPV6, at)),
+            _ => return Ok(Next::Payload(at)),
+        };
+        layers.set_flags(st.inherited);
+        Ok(next)
     }
 }
 
-/// Whether the innermost IP datagram walked so far is a first fragment
-/// (later ones are not walked past their IP header): IPv4 with MF set, or
-/// IPv6 with a fragment header whose M flag is set.
-fn in_first_fragment(buf: &[u8], layers: &Layers) -> bool {
-    let Some(ip) = layers.enclosing_ip(layers.len()) else {
-        return false;
+/// The smallest Jumbo Payload length ([RFC 2675] section 2: a jumbogram
+/// carries more than 65,535 octets).
+///
+/// [RFC 2675]: https://www.rfc-editor.org/rfc/rfc2675
+const JUMBO_MIN: usize = 65_536;
+
+/// The Jumbo Payload length in the hop-by-hop header at the start of
+/// `payload` (the bytes after an IPv6 header whose payload length is 0).
+fn jumbo_payload_len(payload: &[u8]) -> Result<usize, Error> {
+    let missing = Error::BadValue {
+        layer: ErrorLayer::Ipv6Ext,
+        field: "Jumbo Payload option",
     };
-    let flag =
-        |l: &Layer, at: usize, mask: u8| buf.get(l.start + at).is_some_and(|b| b & mask != 0);
-    let mut after = layers.iter().skip(ip);
-    match after.next() {
-        Some(l) if l.kind == LayerKind::Ipv4 => flag(&l, 6, 0x20),
-        _ => {
-            after.any(|l| l.kind == LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment) && flag(&l, 3, 0x01))
+    let hbh = ExtHeaders::new(IpProtocol::HOP_BY_HOP, payload)
+        .next()
+        .ok_or(missing)??;
+    let options = hbh.options().ok_or(missing)?;
+    for opt in options {
+        let opt = opt?;
+        if opt.kind == Ipv6Option::JUMBO_PAYLOAD {
+            let len = match *opt.data {
+                [a, b, c, d] => u32::from_be_bytes([a, b, c, d]) as usize,
+                _ => return Err(missing),
+            };
+            if len < JUMBO_MIN {
+                return Err(Error::BadLength {
+                    layer: ErrorLayer::Ipv6Ext,
+                    found: len,
+                    min: JUMBO_MIN,
+                    max: u32::MAX as usize,
+                });
+            }
+            return Ok(len);
         }
     }
+    Err(missing)
 }
 
 /// The bytes `at..limit`. Every view this walker uses checks that its header
@@ -1371,17 +1722,31 @@ pub(crate) mod tests {
     #[test]
     fn view_errors() {
         let layers = Layers::from_ethernet(&VXLAN_ICMP);
-        let bad = Err(Error::BadValue {
-            layer: ErrorLayer::Ethernet,
-            field: "layer index",
-        });
+        let wrong = |index, found| {
+            Err(Error::NoSuchLayer {
+                index,
+                expected: "a layer of the view's kind",
+                found,
+            })
+        };
         // Wrong kind, index out of range, buffer shorter than the walked one.
-        assert_eq!(layers.view::<UdpRef>(&VXLAN_ICMP, 1).map(|_| ()), bad);
-        assert_eq!(layers.view::<UdpRef>(&VXLAN_ICMP, 8).map(|_| ()), bad);
+        assert_eq!(
+            layers.view::<UdpRef>(&VXLAN_ICMP, 1).map(|_| ()),
+            wrong(1, Some("ipv4"))
+        );
+        assert_eq!(
+            layers.view::<UdpRef>(&VXLAN_ICMP, 8).map(|_| ()),
+            wrong(8, None)
+        );
         assert_eq!(
             layers.view::<Ipv4Ref>(&VXLAN_ICMP[..100], 5).map(|_| ()),
-            bad
+            Err(Error::OutOfRange {
+                start: 64,
+                end: 148,
+                len: 100
+            })
         );
+        let bad = wrong(2, Some("udp"));
         let mut frame = VXLAN_ICMP;
         assert_eq!(layers.view_mut::<Ipv4Mut>(&mut frame, 2).map(|_| ()), bad);
         // A buffer changed since the walk is checked again.
@@ -1431,7 +1796,7 @@ pub(crate) mod tests {
         };
         for len in 0..=VXLAN_ICMP.len() {
             let frame = &VXLAN_ICMP[..len];
-            let layers = Layers::from_ethernet(frame);
+            let layers = Layers::from_ethernet_capture(frame);
             check_invariants(frame, &layers);
             // The headers that fit are all there, in the same places, each
             // ending where the capture does.
@@ -1626,7 +1991,18 @@ pub(crate) mod tests {
         pkt.extend_from_slice(&[58, 0, 0xC2, 4, 0x00, 0x01, 0x00, 0x10]);
         pkt.extend_from_slice(&[128, 0, 0, 0, 0, 1, 0, 1]); // ICMPv6 echo request
         pkt.extend_from_slice(&[0x5A; 8]);
-        let layers = Layers::from_ip(&pkt);
+        // The option says 65,552 bytes: a capture walk reads what is
+        // there, a strict walk refuses the length.
+        assert_eq!(
+            Layers::from_ip(&pkt).error(),
+            Some(Error::BadLength {
+                layer: ErrorLayer::Ipv6Ext,
+                found: 65_552,
+                min: 65_536,
+                max: 24
+            })
+        );
+        let layers = Layers::from_ip_capture(&pkt);
         assert_eq!(layers.error(), None);
         assert_eq!(
             shape(&layers),
@@ -1638,6 +2014,37 @@ pub(crate) mod tests {
             ]
         );
         check_invariants(&pkt, &layers);
+    }
+
+    #[test]
+    fn strict_jumbogram_ends_where_its_option_says() {
+        // A whole jumbogram of 65,552 payload octets, and 6 bytes of
+        // link-layer padding after it.
+        let mut pkt = ipv6_around(IpProtocol::HOP_BY_HOP, &[]);
+        pkt.extend_from_slice(&[17, 0, 0xC2, 4, 0x00, 0x01, 0x00, 0x10]);
+        pkt.extend_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 0, 0, 0]); // UDP, length 0
+        pkt.resize(40 + 65_552 + 6, 0x5A);
+        let layers = Layers::from_ip(&pkt);
+        assert_eq!(layers.error(), None);
+        assert_eq!(
+            shape(&layers),
+            [
+                (K::Ipv6, 0, 40, 65_592),
+                (K::Ipv6Ext(Ipv6ExtKind::HopByHop), 40, 8, 65_592),
+                (K::Udp, 48, 8, 65_592),
+                (K::Payload, 56, 65_536, 65_592),
+            ]
+        );
+        // Payload length 0 and a hop-by-hop header without the option.
+        let mut no_jumbo = ipv6_around(IpProtocol::HOP_BY_HOP, &[]);
+        no_jumbo.extend_from_slice(&[59, 0, 1, 4, 0, 0, 0, 0]);
+        assert_eq!(
+            Layers::from_ip(&no_jumbo).error(),
+            Some(Error::BadValue {
+                layer: ErrorLayer::Ipv6Ext,
+                field: "Jumbo Payload option"
+            })
+        );
     }
 
     #[test]

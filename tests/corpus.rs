@@ -5,16 +5,6 @@
 //! fields, and leaves every checksum that was right before right after, as
 //! an independent from-scratch recomputation (`common::verify`) sees it.
 
-#[allow(dead_code)] // The tests use part of each tool module.
-#[path = "../examples/common/capture.rs"]
-mod capture;
-#[allow(dead_code)]
-#[path = "../examples/common/dissect_tool.rs"]
-mod dissect_tool;
-#[allow(dead_code)]
-#[path = "../examples/common/rewrite_tool.rs"]
-mod rewrite_tool;
-
 mod common;
 
 use std::ffi::OsString;
@@ -24,6 +14,7 @@ use std::path::PathBuf;
 use common::verify::checksums;
 use rewrite_tool::Edits;
 use wireview::walk::{LayerKind, Layers, Which};
+use wireview_cli::{capture, dissect as dissect_tool, rewrite as rewrite_tool};
 
 fn corpus() -> Option<Vec<PathBuf>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/tcpdump");
@@ -118,7 +109,7 @@ fn dissect_every_capture() {
 /// layer's length reaches past the captured bytes (the walk does not count
 /// the UDP length of a first fragment, which covers the whole datagram).
 fn malformed_or_cut(frame: &[u8]) -> bool {
-    let walked = Layers::from_ethernet(frame);
+    let walked = Layers::from_ethernet_capture(frame);
     walked.error().is_some() || walked.iter().any(|l| l.truncated)
 }
 
@@ -229,7 +220,7 @@ type NamedField = (&'static str, LayerKind, Range<usize>);
 /// The frame offsets the flags may change (named fields and checksum
 /// fields), and the named fields as (flag, absolute range).
 fn allowed(frame: &[u8], flags: &[&str], inner: bool) -> (Vec<bool>, Vec<NamedField>) {
-    let layers = Layers::from_ethernet(frame);
+    let layers = Layers::from_ethernet_capture(frame);
     let which = if inner {
         Which::Innermost
     } else {

@@ -402,13 +402,15 @@ fn touch_views(b: &[u8]) -> u64 {
 /// values that keep the frame's structure (a VXLAN port stays one, no
 /// other port becomes one).
 fn rewrite_all(frame: &mut [u8]) {
-    let mut pkt = Packet::from_ethernet(frame);
+    let Ok(mut pkt) = Packet::from_ethernet_capture(frame) else {
+        return;
+    };
     let layers = pkt.layers().clone();
     for (i, l) in layers.iter().enumerate() {
         match l.kind {
             LayerKind::Ipv4 => {
-                pkt.decrement_ttl(i).unwrap();
-                pkt.set_ttl(i, 0x2A).unwrap();
+                let _ = pkt.decrement_hop_limit(i).unwrap();
+                pkt.set_hop_limit(i, 0x2A).unwrap();
                 pkt.set_ipv4_src(i, Ipv4Addr::new(198, 51, 100, 7)).unwrap();
                 pkt.set_ipv4_dst(i, Ipv4Addr::new(203, 0, 113, 200))
                     .unwrap();
@@ -418,7 +420,7 @@ fn rewrite_all(frame: &mut [u8]) {
                 pkt.set_dont_fragment(i, true).unwrap();
             }
             LayerKind::Ipv6 => {
-                pkt.decrement_ttl(i).unwrap();
+                let _ = pkt.decrement_hop_limit(i).unwrap();
                 pkt.set_ipv6_src(i, "2001:db8::a".parse().unwrap()).unwrap();
                 pkt.set_ipv6_dst(i, "2001:db8:1::b".parse().unwrap())
                     .unwrap();
@@ -948,7 +950,7 @@ fn corpus_xcheck() {
             frames_total += 1;
 
             // (a) The walk, the views and the flow key never panic.
-            let layers = Layers::from_ethernet(frame);
+            let layers = Layers::from_ethernet_capture(frame);
             for l in &layers {
                 assert!(l.start + l.header_len <= l.end && l.end <= frame.len());
                 black_box(touch_views(&frame[l.start..]));
@@ -961,7 +963,7 @@ fn corpus_xcheck() {
             let before = checksums(frame, &layers);
             let mut rewritten = frame.clone();
             rewrite_all(&mut rewritten);
-            let after_layers = Layers::from_ethernet(&rewritten);
+            let after_layers = Layers::from_ethernet_capture(&rewritten);
             assert_eq!(
                 layers.iter().collect::<Vec<_>>(),
                 after_layers.iter().collect::<Vec<_>>()

@@ -56,7 +56,7 @@ fn rewrite_to_all_zero_icmpv4_message() {
     let mut frame = input[..input.len() - 1 - script_len].to_vec();
     assert_eq!(icmpv4_checksum(&frame), (0xfffe, Some(0xfffe)));
 
-    let mut pkt = Packet::from_ethernet(&mut frame);
+    let mut pkt = Packet::from_ethernet_capture(&mut frame).unwrap();
     pkt.write(49, &[0]).unwrap();
     assert!(frame[34..]
         .iter()
@@ -66,7 +66,7 @@ fn rewrite_to_all_zero_icmpv4_message() {
     assert!(Icmpv4::new(&frame[34..]).unwrap().verify_checksum());
 
     // And back: the update from 0xFFFF is exact again.
-    let mut pkt = Packet::from_ethernet(&mut frame);
+    let mut pkt = Packet::from_ethernet_capture(&mut frame).unwrap();
     pkt.write(49, &[1]).unwrap();
     assert_eq!(icmpv4_checksum(&frame), (0xfffe, Some(0xfffe)));
 }
@@ -109,7 +109,7 @@ fn all_zero_icmpv4_in_a_first_fragment_is_not_settled() {
     frame[20] = 0x60;
     frame[24..26].copy_from_slice(&0x06d7u16.to_be_bytes());
     assert_eq!(wireview::checksum::internet_checksum(&frame[14..34]), 0);
-    let mut pkt = Packet::from_ethernet(&mut frame);
+    let mut pkt = Packet::from_ethernet_capture(&mut frame).unwrap();
     pkt.write(49, &[0]).unwrap();
     assert_eq!(u16::from_be_bytes([frame[36], frame[37]]), 0x0000);
 }

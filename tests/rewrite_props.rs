@@ -771,7 +771,7 @@ fn apply_packet(pkt: &mut Packet<'_>, op: &Op) {
         .map(|(i, _)| i)
         .collect();
     let res = match op {
-        Op::Ttl(k, v) => pkt.set_ttl(ips[*k], *v),
+        Op::Ttl(k, v) => pkt.set_hop_limit(ips[*k], *v),
         Op::Dscp(k, v) => pkt.set_dscp(ips[*k], Dscp::new(*v).unwrap()),
         Op::Ecn(k, v) => pkt.set_ecn(ips[*k], Ecn::new(*v).unwrap()),
         Op::Df(k, v) => pkt.set_dont_fragment(ips[*k], *v),
@@ -864,7 +864,7 @@ proptest! {
                 continue;
             }
             apply_model(&mut model, &op);
-            let mut pkt = Packet::from_ethernet(&mut bytes);
+            let mut pkt = Packet::from_ethernet(&mut bytes).unwrap();
             apply_packet(&mut pkt, &op);
             let expected = build_frame(&model);
             prop_assert_eq!(&bytes, &expected, "after {:?}", op);

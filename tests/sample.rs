@@ -2,9 +2,6 @@
 //! (`examples/common/sample.rs`) builds. After a change to the generator or
 //! to a builder, run `cargo run --example gen_sample` and commit the file.
 
-#[allow(dead_code)] // The generator uses only the pcap writer.
-#[path = "../examples/common/capture.rs"]
-mod capture;
 #[path = "../examples/common/sample.rs"]
 mod sample;
 
@@ -27,6 +24,14 @@ fn committed_sample_matches_the_generator() {
             generated.len()
         );
     }
+}
+
+#[test]
+fn the_tool_has_the_same_sample_built_in() {
+    assert!(
+        wireview_cli::SAMPLE_PCAP == sample::sample_pcap().as_slice(),
+        "cli/data/sample.pcap differs from the generator's output; run `cargo run --example gen_sample`"
+    );
 }
 
 #[test]

@@ -913,5 +913,5 @@ pub fn sample_pcap() -> Vec<u8> {
             (T0 + k, k * 1000, frame.as_slice(), *wire)
         })
         .collect();
-    super::capture::pcap_file(1, &records)
+    wireview_cli::capture::pcap_file(1, &records)
 }

@@ -105,7 +105,7 @@ fn ipv6_final_dst(frame: &[u8], layers: &[Layer], ip: usize, upto: usize) -> Opt
 
 /// Every checksum field of `frame`, outermost first.
 pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
-    let walked = Layers::from_ethernet(frame);
+    let walked = Layers::from_ethernet_capture(frame);
     let layers = walked.iter().collect::<Vec<_>>();
     let mut out = Vec::new();
     for (i, l) in layers.iter().enumerate() {

@@ -26,7 +26,7 @@ use wireview::walk::{LayerKind, Layers};
 use wireview::{Error, Ipv4};
 use wireview::{Icmpv4, Icmpv6};
 
-use super::capture::{self, Record, LINKTYPE_ETHERNET};
+use crate::capture::{self, Record, LINKTYPE_ETHERNET};
 
 /// A field value, before it is printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -571,11 +571,6 @@ pub fn dissect_record(rec: Record<'_>) -> Dissection {
     }
 }
 
-/// The sample capture shipped with the crate.
-pub fn sample_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample.pcap")
-}
-
 const USAGE: &str = "usage: dissect [FILE.pcap ...]";
 
 /// Runs `dissect` with `args` (without the program name): JSON lines on
@@ -606,15 +601,20 @@ pub fn run(
             }
         }
     }
-    if files.is_empty() {
-        files.push(sample_path());
+    let sample = files.is_empty();
+    if sample {
+        files.push(PathBuf::from("sample.pcap (built in)"));
     }
     for path in &files {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = writeln!(err, "dissect: {}: {e}", path.display());
-                return 1;
+        let bytes = if sample {
+            crate::SAMPLE_PCAP.to_vec()
+        } else {
+            match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => {
+                    let _ = writeln!(err, "dissect: {}: {e}", path.display());
+                    return 1;
+                }
             }
         };
         let mut n = 0;

@@ -16,7 +16,7 @@ use wireview::vxlan::Vni;
 use wireview::walk::{LayerKind, Which};
 use wireview::Error;
 
-use super::capture::{self, LINKTYPE_ETHERNET};
+use crate::capture::{self, LINKTYPE_ETHERNET};
 
 /// The changes the flags ask for. `None`/`false`: leave the field alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,19 +1,12 @@
-//! The `dissect` and `rewrite` examples, called through their `run`
+//! `wireview dissect` and `wireview rewrite`, called through their `run`
 //! functions: command-line errors and exit codes, capture formats, the
 //! dissection of the sample capture layer by layer, and rewrites of it
 //! checked value by value.
 
-#[allow(dead_code)] // The tests use part of each tool module.
-#[path = "../examples/common/capture.rs"]
-mod capture;
-#[allow(dead_code)]
-#[path = "../examples/common/dissect_tool.rs"]
-mod dissect_tool;
-#[allow(dead_code)]
-#[path = "../examples/common/rewrite_tool.rs"]
-mod rewrite_tool;
-
+// The independent checksum checker of the wireview crate's own tests (not
+// part of the published package, whose tests are not shipped).
 #[allow(dead_code)] // The verdict helper serves tests/corpus.rs.
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::borrow::Cow;
@@ -30,6 +23,7 @@ use pcap_file::pcapng::PcapNgWriter;
 use pcap_file::{DataLink, Endianness, TsResolution};
 use serde_json::Value;
 use wireview::checksum::internet_checksum;
+use wireview_cli::{capture, dissect as dissect_tool, rewrite as rewrite_tool};
 
 /// A fresh directory for one test's files.
 fn temp_dir(test: &str) -> PathBuf {
@@ -40,7 +34,7 @@ fn temp_dir(test: &str) -> PathBuf {
 }
 
 fn sample_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample.pcap")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample.pcap")
 }
 
 fn os(args: &[&str]) -> Vec<OsString> {
