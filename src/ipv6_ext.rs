@@ -1596,7 +1596,12 @@ mod tests {
             prop_assert!(count <= MAX_EXT_HEADERS);
             let (next, at) = exts.upper_layer();
             prop_assert_eq!(at, offset);
-            prop_assert_eq!(Ipv6ExtKind::from_protocol(next).is_some(), failed);
+            // The chain ends at a header that is not an extension header,
+            // at an error, or after a later fragment's header (whose data
+            // is not a header, whatever its next header says).
+            if !exts.is_later_fragment() {
+                prop_assert_eq!(Ipv6ExtKind::from_protocol(next).is_some(), failed);
+            }
         }
 
         #[test]

@@ -895,6 +895,12 @@ fn lax_difference(frame: &[u8], layers: &Layers, at: usize) -> Option<&'static s
             },
             _,
         ) => Some("IPv6 header under the IPv4 EtherType"),
+        // A UDP length of 0 outside a jumbogram / offload capture, or one
+        // beyond the IP payload: malformed for wireview (RFC 768, RFC 2675
+        // and the tools' contract), etherparse's lax parse reads on.
+        (Error::BadLength { layer: L::Udp, .. }, _) => {
+            Some("UDP length 0 or beyond the IP payload")
+        }
         // A MACsec short length beyond the frame (macsec-short-shorter.pcap):
         // wireview rejects the SecTAG, etherparse reads on.
         (

@@ -152,6 +152,12 @@ fn assert_same_chain(first: IpProtocol, bytes: &[u8]) -> Result<(), TestCaseErro
         .map_err(|e| TestCaseError::fail(format!("etherparse: {e:?}")))?;
     let mut ours = ExtHeaders::new(first, bytes);
     for theirs in ep {
+        if ours.is_later_fragment() {
+            // A known difference: after a fragment header whose offset is
+            // not 0 wireview reads no more headers (the rest is the middle
+            // of a datagram, RFC 8200 section 4.5); etherparse reads on.
+            return Ok(());
+        }
         let e = ours
             .next()
             .expect("wireview ended early")
@@ -308,7 +314,17 @@ proptest! {
         bytes.extend_from_slice(&tail);
         assert_same_chain(first, &bytes)?;
         let mut walk = ExtHeaders::new(first, &bytes);
-        prop_assert_eq!(walk.by_ref().count(), exts.len());
+        // The walk ends after a later fragment's header.
+        let later = exts
+            .iter()
+            .position(|e| matches!(e, Ext::Fragment { offset, .. } if *offset != 0));
+        let count = walk.by_ref().count();
+        if let Some(at) = later {
+            prop_assert_eq!(count, at + 1);
+            prop_assert!(walk.is_later_fragment());
+            return Ok(());
+        }
+        prop_assert_eq!(count, exts.len());
         prop_assert_eq!(walk.upper_layer(), (IpProtocol(upper), chain_len));
         // Every cut inside the chain fails in both.
         for cut in 0..chain_len {
@@ -371,6 +387,14 @@ proptest! {
             let at = want.iter().rposition(|k| *k == Ipv6ExtKind::Destination).unwrap();
             let d = want.remove(at);
             want.push(d);
+        }
+        // After a later fragment's header, the walk reads no more headers.
+        if frag.is_some_and(|(offset, _, _)| offset != 0) {
+            let at = want.iter().position(|k| *k == Ipv6ExtKind::Fragment).unwrap();
+            want.truncate(at + 1);
+            prop_assert_eq!(kinds, want);
+            prop_assert!(walk.is_later_fragment());
+            return Ok(());
         }
         prop_assert_eq!(kinds, want);
         prop_assert_eq!(walk.upper_layer(), (IpProtocol(upper), chain.len()));

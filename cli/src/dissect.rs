@@ -157,7 +157,7 @@ pub fn dissect_frame(frame: &[u8]) -> Dissection {
 /// As [`dissect_frame`], into `out` (whose earlier content is dropped).
 pub fn dissect_into(frame: &[u8], out: &mut Dissection) {
     out.clear();
-    let layers = Layers::from_ethernet(frame);
+    let layers = Layers::from_ethernet_capture(frame);
     for i in 0..layers.len() {
         let start = out.fields.len();
         out.starts.push(start);

@@ -60,7 +60,7 @@ pub enum Outcome {
     Rewritten,
     /// No layer any flag names: the frame is unchanged.
     NotApplicable,
-    /// The walk found the frame malformed or cut short: it is unchanged.
+    /// The walk found the frame malformed: it is unchanged.
     Malformed,
 }
 
@@ -70,11 +70,14 @@ pub enum Outcome {
 /// Only if the crate refuses a change the walk said was possible (which
 /// would be a bug in the crate; the frame may then be partly changed).
 pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> {
-    let mut pkt = Packet::from_ethernet(frame);
-    let layers = pkt.layers();
-    if layers.error().is_some() || layers.iter().any(|l| l.truncated) {
+    // A capture walk: a frame cut short by the capture's snap length is
+    // rewritten as far as it was captured (every field and checksum in
+    // the captured bytes changes as in the whole packet); only malformed
+    // frames are refused.
+    let Ok(mut pkt) = Packet::from_ethernet_capture(frame) else {
         return Ok(Outcome::Malformed);
-    }
+    };
+    let layers = pkt.layers();
     let which = if edits.inner {
         Which::Innermost
     } else {
@@ -94,10 +97,14 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
         layer.filter(|_| hit)
     };
     if let Some(i) = apply(ip, edits.ttl.is_some()) {
-        pkt.set_ttl(i, edits.ttl.unwrap_or_default())?;
+        pkt.set_hop_limit(i, edits.ttl.unwrap_or_default())?;
     }
     if let Some(i) = apply(ip, edits.dec_ttl) {
-        pkt.decrement_ttl(i)?;
+        // A capture editor, not a router: 1 becomes 0, 0 stays 0.
+        let ttl = pkt.hop_limit(i)?;
+        if ttl > 0 {
+            pkt.set_hop_limit(i, ttl - 1)?;
+        }
     }
     if let (Some(i), Some(dscp)) = (apply(ip, edits.dscp.is_some()), edits.dscp) {
         pkt.set_dscp(i, dscp)?;

@@ -24,6 +24,13 @@ pub struct Checksum {
     pub expected: Option<u16>,
     /// A UDP checksum of 0 over IPv4: "no checksum".
     pub absent: bool,
+    /// When `expected` cannot be known (a datagram cut short by the
+    /// capture, or a fragment): the one's-complement sum (0xFFFF folded to
+    /// 0) of the pseudo-header's addresses and of the covered bytes that
+    /// were captured, stored checksum included. Every other term of the
+    /// sum lies in bytes a rewrite cannot touch, so a rewrite that is exact
+    /// as far as the packet was captured keeps this value.
+    pub invariant: Option<u16>,
 }
 
 impl Checksum {
@@ -54,6 +61,60 @@ fn compute(pseudo: &[u8], region: &[u8], zero_at: usize) -> u16 {
     all[at] = 0;
     all[at + 1] = 0;
     internet_checksum(&all)
+}
+
+/// The one's-complement sum of `parts`, each summed from an even offset,
+/// with 0xFFFF folded to 0 (the two zeros are one value here).
+fn ones_sum(parts: &[&[u8]]) -> u16 {
+    let mut s: u64 = 0;
+    for part in parts {
+        for c in part.chunks(2) {
+            s += u64::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+        }
+    }
+    while s > 0xFFFF {
+        s = (s & 0xFFFF) + (s >> 16);
+    }
+    if s == 0xFFFF {
+        0
+    } else {
+        s as u16
+    }
+}
+
+/// IP protocols the walk leaves as payload whose checksum has a
+/// pseudo-header: (protocol, checksum offset, over IPv4 too).
+const PSEUDO_PROTOCOLS: [(u8, usize, bool); 6] = [
+    (33, 6, true),   // DCCP (RFC 4340 9.1)
+    (89, 12, false), // OSPFv3 (RFC 5340 A.3.1)
+    (103, 2, false), // PIM over IPv6 (RFC 7761 4.9)
+    (112, 6, true),  // VRRPv3 (RFC 5798 5.2.8)
+    (135, 4, false), // Mobility Header (RFC 6275 6.1.1)
+    (136, 6, true),  // UDP-Lite (RFC 3828 3.1)
+];
+
+/// The home address of a Home Address destination option (type 0xC9,
+/// RFC 6275 6.3) in the extension headers of IP layer `ip` before `upto`.
+fn home_address(frame: &[u8], layers: &[Layer], ip: usize, upto: usize) -> Option<[u8; 16]> {
+    for x in &layers[ip + 1..upto] {
+        if x.kind != LayerKind::Ipv6Ext(wireview::ipv6_ext::Ipv6ExtKind::Destination) {
+            continue;
+        }
+        let h = &frame[x.header_range()];
+        let mut at = 2;
+        while at < h.len() {
+            if h[at] == 0 {
+                at += 1;
+                continue;
+            }
+            let len = usize::from(*h.get(at + 1)?);
+            if h[at] == 0xC9 && len == 16 {
+                return h.get(at + 2..at + 18)?.try_into().ok();
+            }
+            at += 2 + len;
+        }
+    }
+    None
 }
 
 /// Whether the IP datagram of layer `ip` is a fragment (IPv4 MF or offset,
@@ -119,6 +180,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
                     stored: be16(h, 10),
                     expected: Some(compute(&[], h, 10)),
                     absent: false,
+                    invariant: None,
                 });
                 continue;
             }
@@ -127,6 +189,34 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
             LayerKind::Udp => (l.start + 6, Some(17u8)),
             LayerKind::Tcp => (l.start + 16, Some(6)),
             LayerKind::Icmpv6 => (l.start + 2, Some(58)),
+            LayerKind::Payload if i > 0 => {
+                // A protocol the walk does not dissect, right after its IP
+                // header (or extension headers), with a pseudo-header.
+                let prev = layers[i - 1];
+                let (proto, v4) = match prev.kind {
+                    LayerKind::Ipv4 if be16(frame, prev.start + 6) & 0x1FFF == 0 => {
+                        (frame[prev.start + 9], true)
+                    }
+                    LayerKind::Ipv6 => (frame[prev.start + 6], false),
+                    LayerKind::Ipv6Ext(k)
+                        if k != wireview::ipv6_ext::Ipv6ExtKind::Fragment
+                            || be16(frame, prev.start + 2) & 0xFFF8 == 0 =>
+                    {
+                        (frame[prev.start], false)
+                    }
+                    _ => continue,
+                };
+                let Some(&(_, off, over_v4)) = PSEUDO_PROTOCOLS.iter().find(|p| p.0 == proto)
+                else {
+                    continue;
+                };
+                // VRRPv2 (IPv4 only) checksums its message alone.
+                let vrrp2 = proto == 112 && frame[l.start] >> 4 != 3;
+                if (v4 && !over_v4) || vrrp2 || l.start + off + 2 > l.end {
+                    continue;
+                }
+                (l.start + off, Some(proto))
+            }
             _ => continue,
         };
         let stored = be16(frame, at);
@@ -145,36 +235,72 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
         let absent = l.kind == LayerKind::Udp
             && stored == 0
             && ip_layer.is_some_and(|x| x.kind == LayerKind::Ipv4);
+        // The pseudo-header's addresses, as the receiver takes them.
+        let addresses: Option<Vec<u8>> = match (proto, ip_layer) {
+            (None, _) => Some(Vec::new()),
+            (Some(_), Some(x)) if x.kind == LayerKind::Ipv4 => {
+                Some(frame[x.start + 12..x.start + 20].to_vec())
+            }
+            (Some(_), Some(x)) => {
+                let k = ip.unwrap_or(0);
+                ipv6_final_dst(frame, &layers, k, i).map(|dst| {
+                    let src = home_address(frame, &layers, k, i)
+                        .unwrap_or_else(|| frame[x.start + 8..x.start + 24].try_into().unwrap());
+                    [src, dst].concat()
+                })
+            }
+            (Some(_), None) => None,
+        };
+        let invariant = if (cut || frag) && !absent {
+            addresses.as_ref().map(|a| ones_sum(&[a, region]))
+        } else {
+            None
+        };
         let mut expected = None;
         if !cut && !frag {
-            let pseudo = match (proto, ip_layer) {
-                (None, _) => Some(Vec::new()),
+            let pseudo = match (proto, ip_layer, &addresses) {
+                (None, _, _) => Some(Vec::new()),
                 // Beyond 64 KiB (segmentation-offload captures with a total
                 // length of 0) no IPv4 pseudo-header can state the length:
                 // such a checksum cannot be checked.
-                (Some(p), Some(x)) if x.kind == LayerKind::Ipv4 => {
+                (Some(p), Some(x), Some(a)) if x.kind == LayerKind::Ipv4 => {
                     u16::try_from(region.len()).ok().map(|len| {
-                        let mut v = frame[x.start + 12..x.start + 20].to_vec();
+                        let mut v = a.clone();
                         v.extend_from_slice(&[0, p]);
                         v.extend_from_slice(&len.to_be_bytes());
                         v
                     })
                 }
-                (Some(p), Some(x)) => {
-                    ipv6_final_dst(frame, &layers, ip.unwrap_or(0), i).map(|dst| {
-                        let len = u32::try_from(region.len()).expect("below 4 GiB");
-                        let mut v = frame[x.start + 8..x.start + 24].to_vec();
-                        v.extend_from_slice(&dst);
-                        v.extend_from_slice(&len.to_be_bytes());
-                        v.extend_from_slice(&[0, 0, 0, p]);
-                        v
-                    })
+                (Some(p), Some(_), Some(a)) => {
+                    let len = u32::try_from(region.len()).expect("below 4 GiB");
+                    let mut v = a.clone();
+                    v.extend_from_slice(&len.to_be_bytes());
+                    v.extend_from_slice(&[0, 0, 0, p]);
+                    Some(v)
                 }
-                (Some(_), None) => None,
+                _ => None,
             };
+            // Coverage short of the whole message: UDP-Lite's coverage
+            // field, DCCP's CsCov, a PIM Register's 8-byte header.
+            let covered = match (l.kind, proto) {
+                (LayerKind::Payload, Some(136)) => match usize::from(be16(region, 4)) {
+                    0 => region.len(),
+                    n => n.min(region.len()),
+                },
+                (LayerKind::Payload, Some(33)) => match region[4] & 0x0F {
+                    0 => region.len(),
+                    cscov => {
+                        let data_offset = usize::from(region[4] >> 4) * 4;
+                        (data_offset + (usize::from(cscov) - 1) * 4).min(region.len())
+                    }
+                },
+                (LayerKind::Payload, Some(103)) if region[0] & 0x0F == 1 => 8.min(region.len()),
+                _ => region.len(),
+            };
+            let region = &region[..covered.max(at - l.start + 2)];
             expected = pseudo.map(|p| {
                 let c = compute(&p, region, at - l.start);
-                if l.kind == LayerKind::Udp && c == 0 {
+                if (l.kind == LayerKind::Udp || proto == Some(136)) && c == 0 {
                     0xFFFF
                 } else {
                     c
@@ -188,6 +314,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
             stored,
             expected,
             absent,
+            invariant,
         });
     }
     out
