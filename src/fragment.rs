@@ -907,6 +907,43 @@ mod tests {
 
     proptest! {
         #[test]
+        fn no_input_panics(
+            mut bytes in proptest::collection::vec(any::<u8>(), 0..3000),
+            mtu in 0usize..3000,
+            v6 in any::<bool>(),
+        ) {
+            // Mostly well-formed fixed headers, so the walk goes deep.
+            if v6 && bytes.len() >= 40 {
+                bytes[0] = 0x60;
+                let pl = (bytes.len() - 40) as u16;
+                bytes[4..6].copy_from_slice(&pl.to_be_bytes());
+            } else if bytes.len() >= 20 {
+                bytes[0] = 0x40 | (bytes[0] & 0x0f).max(5);
+                let total = bytes.len().min(65535) as u16;
+                bytes[2..4].copy_from_slice(&total.to_be_bytes());
+            }
+            let mut buf = [0u8; 3100];
+            if let Ok(mut f) = Ipv4Fragments::new(&bytes, mtu) {
+                let mut n = 0;
+                while let Some(r) = f.write_next(&mut buf) {
+                    let len = r.unwrap();
+                    prop_assert!(len <= mtu.max(bytes.len()));
+                    // A datagram that fits is copied as it is, checksum and all.
+                    let ip = Ipv4::new(&buf[..len]).unwrap();
+                    prop_assert!(f.count() == 1 || ip.verify_checksum());
+                    n += 1;
+                }
+                prop_assert_eq!(n, f.count());
+            }
+            if let Ok(mut f) = Ipv6Fragments::new(&bytes, mtu, 7) {
+                while let Some(r) = f.write_next(&mut buf) {
+                    let len = r.unwrap();
+                    prop_assert!(Ipv6::new(&buf[..len]).is_ok());
+                }
+            }
+        }
+
+        #[test]
         fn ipv4_fragments_reassemble_to_the_original(
             options in any_options(),
             payload in 0usize..4000,
