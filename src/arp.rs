@@ -138,6 +138,10 @@ impl<B: AsRef<[u8]>> Arp<B> {
     /// and `2 * HLEN + 2 * PLEN` bytes of addresses. Bytes beyond them
     /// (Ethernet padding) are allowed and ignored.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes, or
     /// than the `8 + 2 * HLEN + 2 * PLEN` bytes the lengths announce.

@@ -491,6 +491,7 @@ impl AddAssign for Sum {
 /// ```
 ///
 /// [RFC 1624]: https://www.rfc-editor.org/rfc/rfc1624
+#[must_use = "a Delta is a change some checksum has not seen yet: apply it (`Delta::apply`, `Delta::apply_udp`) to every checksum that covers the changed bytes, or it is left wrong"]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Delta(Sum);
 
@@ -534,7 +535,6 @@ impl Delta {
     /// The same change seen from a region that starts `shift` bytes before
     /// the one this delta was computed for (only the parity matters).
     #[inline]
-    #[must_use]
     pub const fn shifted(self, shift: usize) -> Delta {
         Delta(self.0.shifted(shift))
     }
@@ -863,6 +863,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(unused_must_use)] // the writes are checked by the bytes they leave
     fn icmpv4_rule_settles_all_zero_data() {
         // Type 0 code 0 (echo reply), checksum at 2, then identifier 0,
         // sequence 1: checksum 0xFFFE. Sequence 1 -> 0 makes the message

@@ -50,8 +50,9 @@ pub enum Layer {
     /// BSD loopback capture header (LINKTYPE_NULL).
     Loopback,
     /// The packet as a whole, not one of its headers: a layer index or a
-    /// byte range given to [`Packet`](crate::packet::Packet) or
-    /// [`Layers`](crate::walk::Layers).
+    /// byte range given to [`Packet`](crate::packet::Packet),
+    /// [`Layers`](crate::walk::Layers) or a [`tunnel`](crate::tunnel)
+    /// function.
     Packet,
 }
 
@@ -118,8 +119,9 @@ pub enum Error {
         found: u8,
     },
     /// A header-length field (IPv4 IHL, TCP data offset, an extension header's
-    /// length, ARP address lengths, ...) is smaller than the fixed part of the
-    /// header or otherwise impossible.
+    /// length, ...) is smaller than the fixed part of the header or otherwise
+    /// impossible. `found` is always in bytes, whatever unit the field
+    /// counts in (IHL 4 is `found: 16`); the message says both.
     BadHeaderLength {
         /// The layer being read.
         layer: Layer,
@@ -176,8 +178,8 @@ pub enum Error {
         /// or `None` when the walk found fewer layers.
         found: Option<&'static str>,
     },
-    /// A byte range given to an operation lies outside the buffer
-    /// (reported at [`Layer::Packet`]).
+    /// A byte range given to an operation lies outside the buffer, or ends
+    /// before it starts (reported at [`Layer::Packet`]).
     OutOfRange {
         /// First byte of the range.
         start: usize,
@@ -228,7 +230,17 @@ impl fmt::Display for Error {
             }
             Error::BadVersion { layer, found } => write!(f, "{layer}: bad version {found}"),
             Error::BadHeaderLength { layer, found } => {
-                write!(f, "{layer}: bad header length {found}")
+                write!(f, "{layer}: bad header length {found} bytes")?;
+                // The field behind it counts 32-bit words: name it too.
+                match layer {
+                    Layer::Ipv4 if found % 4 == 0 && found <= 60 => {
+                        write!(f, " (IHL {})", found / 4)
+                    }
+                    Layer::Tcp if found % 4 == 0 && found <= 60 => {
+                        write!(f, " (data offset {})", found / 4)
+                    }
+                    _ => Ok(()),
+                }
             }
             Error::BadLength {
                 layer,
@@ -269,3 +281,34 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn header_lengths_are_told_in_bytes_and_in_the_fields_unit() {
+        let bad = |layer, found| Error::BadHeaderLength { layer, found }.to_string();
+        assert_eq!(
+            bad(Layer::Ipv4, 16),
+            "ipv4: bad header length 16 bytes (IHL 4)"
+        );
+        assert_eq!(
+            bad(Layer::Ipv4, 0),
+            "ipv4: bad header length 0 bytes (IHL 0)"
+        );
+        assert_eq!(
+            bad(Layer::Tcp, 12),
+            "tcp: bad header length 12 bytes (data offset 3)"
+        );
+        // Lengths no 4-bit field gives (a builder's options) and other
+        // layers' fields are told in bytes only.
+        assert_eq!(bad(Layer::Ipv4, 23), "ipv4: bad header length 23 bytes");
+        assert_eq!(bad(Layer::Tcp, 64), "tcp: bad header length 64 bytes");
+        assert_eq!(
+            bad(Layer::Ipv6Ext, 8),
+            "ipv6_ext: bad header length 8 bytes"
+        );
+    }
+}

@@ -282,6 +282,10 @@ impl<B: AsRef<[u8]>> Ethernet<B> {
     /// Checks that `buf` starts with a whole Ethernet II header. Everything
     /// after the header is the payload.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 14 bytes.
     pub fn new(buf: B) -> Result<Self, Error> {

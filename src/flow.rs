@@ -47,6 +47,34 @@ use crate::walk::Layers;
 
 /// A 5-tuple: source and destination address, protocol, and ports (TCP,
 /// UDP, SCTP; the echo identifier for ICMP echo; 0 otherwise).
+///
+/// **For an ICMP or ICMPv6 error the key is not the error's own.** It is
+/// the key of the datagram the error quotes, *reversed* (addresses and
+/// ports swapped), with the quoted datagram's protocol: the flow the error
+/// belongs to, as that flow's packets look when they travel the way the
+/// error does, so that a load balancer sends the error where the flow goes
+/// ([RFC 7690]). Fragments get ports 0; see the [module docs](self).
+///
+/// ```
+/// use core::net::{IpAddr, Ipv4Addr};
+/// use wireview::flow::FlowKey;
+/// use wireview::IpProtocol;
+///
+/// // 10.0.0.2 answers a UDP datagram 10.0.0.1:12345 -> 10.0.0.2:53 with
+/// // "port unreachable" (checksums left 0: a flow key does not check them).
+/// let error = [
+///     0x45, 0, 0, 56, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1, // IPv4, ICMP
+///     3, 3, 0, 0, 0, 0, 0, 0, // ICMP destination unreachable, port unreachable
+///     0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, // quoted IPv4
+///     0x30, 0x39, 0x00, 0x35, 0, 8, 0, 0, // quoted UDP 12345 -> 53
+/// ];
+/// let key = FlowKey::from_ip(&error).unwrap();
+/// let (a, b) = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
+/// assert_eq!((key.src, key.dst, key.protocol), (b, a, IpProtocol::UDP));
+/// assert_eq!((key.src_port, key.dst_port), (53, 12345));
+/// ```
+///
+/// [RFC 7690]: https://www.rfc-editor.org/rfc/rfc7690
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FlowKey {
     /// Source address.
@@ -62,9 +90,9 @@ pub struct FlowKey {
 }
 
 impl FlowKey {
-    /// The key of an Ethernet frame's outermost IP datagram (see the
-    /// [module docs](self) for ICMP errors and fragments), or `None` when
-    /// the frame holds no IP header.
+    /// The key of an Ethernet frame's outermost IP datagram, or `None`
+    /// when the frame holds no IP header. For an ICMP or ICMPv6 error, the
+    /// key of the datagram it quotes, reversed (see [`FlowKey`]).
     ///
     /// It reads what it can ([`Walker::capture`](crate::walk::Walker::capture)):
     /// a key only needs addresses, protocol and ports, so a datagram cut
@@ -76,12 +104,15 @@ impl FlowKey {
     }
 
     /// The key of a bare IPv4 or IPv6 packet, read as
-    /// [`from_ethernet`](Self::from_ethernet) reads.
+    /// [`from_ethernet`](Self::from_ethernet) reads. For an ICMP or ICMPv6
+    /// error, the key of the datagram it quotes, reversed (see [`FlowKey`]).
     pub fn from_ip(packet: &[u8]) -> Option<FlowKey> {
         Self::from_layers(packet, &Layers::from_ip_capture(packet))
     }
 
     /// The key of the outermost IP datagram of an already walked buffer.
+    /// For an ICMP or ICMPv6 error, the key of the datagram it quotes,
+    /// reversed (see [`FlowKey`]).
     pub fn from_layers(buf: &[u8], layers: &Layers) -> Option<FlowKey> {
         let ip = layers.iter().find(|l| l.kind.is_ip())?;
         let outer = datagram(buf.get(ip.range())?)?;
@@ -416,7 +447,7 @@ pub(crate) mod tests {
         let msg = icmp(
             Icmpv4Header {
                 msg_type: Icmpv4Type::DEST_UNREACHABLE,
-                code: icmpv4::CODE_FRAG_NEEDED,
+                code: icmpv4::Icmpv4Code::FRAG_NEEDED,
                 rest_of_header: 1400,
             },
             &datagram[..ihl + 8],
@@ -564,7 +595,7 @@ pub(crate) mod tests {
             &TCP_TIMESTAMPS[14..],
         );
         let icmp = Icmpv4::new(&frame[34..]).unwrap();
-        assert!(icmp.verify_checksum() && icmp.next_hop_mtu() == 1400);
+        assert!(icmp.verify_checksum() && icmp.mtu() == 1400);
         let error = FlowKey::from_ethernet(&frame).unwrap();
         assert_eq!(error, tcp.reversed());
         assert_eq!(error.reversed(), tcp);
@@ -648,7 +679,7 @@ pub(crate) mod tests {
         let msg = icmp(
             Icmpv4Header {
                 msg_type: Icmpv4Type::DEST_UNREACHABLE,
-                code: 1,
+                code: icmpv4::Icmpv4Code::HOST_UNREACHABLE,
                 rest_of_header: 0,
             },
             &[0xEE; 4],

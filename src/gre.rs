@@ -139,6 +139,10 @@ impl<B: AsRef<[u8]>> Gre<B> {
     /// Checks that `buf` starts with a GRE header this crate accepts (see
     /// the [module docs](self)); the whole buffer is the GRE packet.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer ends before the header (with
     /// its optional fields) does, [`Error::BadVersion`] when the version is
@@ -154,6 +158,10 @@ impl<B: AsRef<[u8]>> Gre<B> {
     /// [`set_checksum_present`](Self::set_checksum_present),
     /// [`set_key_present`](Self::set_key_present) and
     /// [`set_seq_present`](Self::set_seq_present) grow the packet into.
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// As [`new`](Self::new), checked within the first `len` bytes, and
@@ -365,10 +373,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Gre<B> {
     /// checksum-keeping setter goes through here.
     #[inline]
     fn patch(&mut self, at: usize, new: &[u8]) {
+        // With the GRE checksum present the delta counts that field's change
+        // too and sums to zero. Without it, the change is seen by no
+        // checksum this crate keeps: GRE runs over IP, whose header does not
+        // cover it (GRE-in-UDP, RFC 8086, would need it for the outer UDP
+        // checksum; these setters do not return it).
         if self.checksum_present() {
-            checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
+            let _ =
+                checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
         } else {
-            checksum::replace(self.buf.as_mut(), 0, at, new);
+            let _ = checksum::replace(self.buf.as_mut(), 0, at, new);
         }
     }
 

@@ -93,16 +93,116 @@ impl fmt::Display for Icmpv4Type {
     }
 }
 
-/// Destination-unreachable code "fragmentation needed and DF set", whose
-/// message carries the next-hop MTU ([RFC 1191](https://www.rfc-editor.org/rfc/rfc1191)).
-pub const CODE_FRAG_NEEDED: u8 = 4;
+impl From<u8> for Icmpv4Type {
+    fn from(v: u8) -> Self {
+        Icmpv4Type(v)
+    }
+}
+
+impl From<Icmpv4Type> for u8 {
+    fn from(v: Icmpv4Type) -> Self {
+        v.0
+    }
+}
+
+/// An ICMPv4 code, whose meaning depends on the message type (IANA "ICMP
+/// Type Numbers"). Open: any `u8` round-trips (`Icmpv4Code::from(3).0 ==
+/// 3`), the constants name the codes of the error types, prefixed by
+/// their type where the RFC names would clash. Echo, timestamp and router
+/// messages have code 0 ([`Icmpv4Code::default`]).
+///
+/// ```
+/// use wireview::{Icmpv4Code, Icmpv4Header, Icmpv4Type};
+///
+/// // "Fragmentation needed and DF set" with the next-hop MTU (RFC 1191).
+/// let hdr = Icmpv4Header {
+///     msg_type: Icmpv4Type::DEST_UNREACHABLE,
+///     code: Icmpv4Code::FRAG_NEEDED,
+///     rest_of_header: 1400,
+/// };
+/// assert_eq!(u8::from(hdr.code), 4);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Icmpv4Code(pub u8);
+
+impl Icmpv4Code {
+    /// Destination unreachable: net unreachable ([RFC 792]).
+    ///
+    /// [RFC 792]: https://www.rfc-editor.org/rfc/rfc792
+    pub const NET_UNREACHABLE: Icmpv4Code = Icmpv4Code(0);
+    /// Destination unreachable: host unreachable.
+    pub const HOST_UNREACHABLE: Icmpv4Code = Icmpv4Code(1);
+    /// Destination unreachable: protocol unreachable.
+    pub const PROTOCOL_UNREACHABLE: Icmpv4Code = Icmpv4Code(2);
+    /// Destination unreachable: port unreachable.
+    pub const PORT_UNREACHABLE: Icmpv4Code = Icmpv4Code(3);
+    /// Destination unreachable: fragmentation needed and DF set; the
+    /// message carries the next-hop MTU ([`Icmpv4::mtu`], [RFC 1191]).
+    ///
+    /// [RFC 1191]: https://www.rfc-editor.org/rfc/rfc1191
+    pub const FRAG_NEEDED: Icmpv4Code = Icmpv4Code(4);
+    /// Destination unreachable: source route failed.
+    pub const SOURCE_ROUTE_FAILED: Icmpv4Code = Icmpv4Code(5);
+    /// Destination unreachable: destination network unknown ([RFC 1122]).
+    ///
+    /// [RFC 1122]: https://www.rfc-editor.org/rfc/rfc1122
+    pub const NET_UNKNOWN: Icmpv4Code = Icmpv4Code(6);
+    /// Destination unreachable: destination host unknown.
+    pub const HOST_UNKNOWN: Icmpv4Code = Icmpv4Code(7);
+    /// Destination unreachable: communication with the destination network
+    /// administratively prohibited.
+    pub const NET_PROHIBITED: Icmpv4Code = Icmpv4Code(9);
+    /// Destination unreachable: communication with the destination host
+    /// administratively prohibited.
+    pub const HOST_PROHIBITED: Icmpv4Code = Icmpv4Code(10);
+    /// Destination unreachable: communication administratively prohibited
+    /// (a filter; [RFC 1812 section 5.2.7.1]).
+    ///
+    /// [RFC 1812 section 5.2.7.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.2.7.1
+    pub const ADMIN_PROHIBITED: Icmpv4Code = Icmpv4Code(13);
+    /// Redirect: for the network.
+    pub const REDIRECT_NET: Icmpv4Code = Icmpv4Code(0);
+    /// Redirect: for the host.
+    pub const REDIRECT_HOST: Icmpv4Code = Icmpv4Code(1);
+    /// Time exceeded: time to live exceeded in transit.
+    pub const TTL_EXCEEDED: Icmpv4Code = Icmpv4Code(0);
+    /// Time exceeded: fragment reassembly time exceeded.
+    pub const REASSEMBLY_TIME_EXCEEDED: Icmpv4Code = Icmpv4Code(1);
+    /// Parameter problem: the pointer ([`Icmpv4::pointer`]) gives the
+    /// octet in error.
+    pub const POINTER_INDICATES_ERROR: Icmpv4Code = Icmpv4Code(0);
+    /// Parameter problem: a required option is missing ([RFC 1108]).
+    ///
+    /// [RFC 1108]: https://www.rfc-editor.org/rfc/rfc1108
+    pub const MISSING_OPTION: Icmpv4Code = Icmpv4Code(1);
+    /// Parameter problem: bad length.
+    pub const BAD_LENGTH: Icmpv4Code = Icmpv4Code(2);
+}
+
+impl fmt::Display for Icmpv4Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl From<u8> for Icmpv4Code {
+    fn from(v: u8) -> Self {
+        Icmpv4Code(v)
+    }
+}
+
+impl From<Icmpv4Code> for u8 {
+    fn from(v: Icmpv4Code) -> Self {
+        v.0
+    }
+}
 
 /// A zero-copy view of an ICMPv4 message.
 ///
 /// Read-only over `&[u8]` ([`Icmpv4Ref`]), writable over `&mut [u8]`
 /// ([`Icmpv4Mut`]). [`Icmpv4::new`] checks that the 8-byte header is there;
 /// after it no getter or setter can panic. The type-specific getters
-/// ([`identifier`](Self::identifier), [`next_hop_mtu`](Self::next_hop_mtu),
+/// ([`identifier`](Self::identifier), [`mtu`](Self::mtu),
 /// ...) read the rest of header as that type lays it out, whatever the
 /// type is.
 ///
@@ -132,6 +232,10 @@ pub type Icmpv4Mut<'a> = Icmpv4<&'a mut [u8]>;
 
 impl<B: AsRef<[u8]>> Icmpv4<B> {
     /// Checks that `buf` holds the 8-byte ICMP header.
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes.
@@ -168,8 +272,8 @@ impl<B: AsRef<[u8]>> Icmpv4<B> {
     }
 
     /// Code, whose meaning depends on the type.
-    pub fn code(&self) -> u8 {
-        self.b()[f::CODE]
+    pub fn code(&self) -> Icmpv4Code {
+        Icmpv4Code(self.b()[f::CODE])
     }
 
     /// The stored checksum.
@@ -192,12 +296,13 @@ impl<B: AsRef<[u8]>> Icmpv4<B> {
         field::u16_at(self.b(), f::SEQ)
     }
 
-    /// Next-hop MTU of a destination unreachable with code
-    /// [`CODE_FRAG_NEEDED`], in octets ([RFC 1191]); 0 from routers that
-    /// predate it.
+    /// The Next-Hop MTU of a destination unreachable with code
+    /// [`Icmpv4Code::FRAG_NEEDED`], in octets ([RFC 1191]); 0 from routers
+    /// that predate it. Its 16 bits are the low half of the rest of header
+    /// ([`Icmpv6::mtu`](crate::Icmpv6::mtu) is the 32-bit MTU of ICMPv6).
     ///
     /// [RFC 1191]: https://www.rfc-editor.org/rfc/rfc1191
-    pub fn next_hop_mtu(&self) -> u16 {
+    pub fn mtu(&self) -> u16 {
         field::u16_at(self.b(), f::SEQ)
     }
 
@@ -278,8 +383,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv4<B> {
     /// Writes `new` at `at` and patches the checksum; every
     /// checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Icmpv4)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Icmpv4);
     }
 
     /// Sets the message type; the checksum follows.
@@ -288,8 +395,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv4<B> {
     }
 
     /// Sets the code; the checksum follows.
-    pub fn set_code(&mut self, code: u8) {
-        self.patch(f::CODE, &[code]);
+    pub fn set_code(&mut self, code: Icmpv4Code) {
+        self.patch(f::CODE, &[code.0]);
     }
 
     /// Sets the whole rest of header; the checksum follows.
@@ -307,8 +414,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv4<B> {
         self.patch(f::SEQ, &seq.to_be_bytes());
     }
 
-    /// Sets the next-hop MTU, in octets; the checksum follows.
-    pub fn set_next_hop_mtu(&mut self, mtu: u16) {
+    /// Sets the Next-Hop MTU ([`mtu`](Self::mtu)), in octets; the checksum
+    /// follows.
+    pub fn set_mtu(&mut self, mtu: u16) {
         self.patch(f::SEQ, &mtu.to_be_bytes());
     }
 
@@ -327,7 +435,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv4<B> {
     /// datagram, seen from the start of the ICMP message) to the stored
     /// checksum.
     pub fn apply_delta(&mut self, delta: Delta) {
-        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Icmpv4);
+        // The checksum's change undoes `delta`, which the caller holds: an
+        // enclosing checksum sees no net change from the two together.
+        let _ = checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Icmpv4);
     }
 
     /// Computes the checksum over the whole message from scratch and stores it.
@@ -362,7 +472,7 @@ pub struct Icmpv4Header {
     /// Message type.
     pub msg_type: Icmpv4Type,
     /// Code.
-    pub code: u8,
+    pub code: Icmpv4Code,
     /// The four octets after the checksum.
     pub rest_of_header: u32,
 }
@@ -372,7 +482,7 @@ impl Icmpv4Header {
     pub const fn echo_request(identifier: u16, sequence: u16) -> Self {
         Icmpv4Header {
             msg_type: Icmpv4Type::ECHO_REQUEST,
-            code: 0,
+            code: Icmpv4Code(0),
             rest_of_header: ((identifier as u32) << 16) | sequence as u32,
         }
     }
@@ -399,7 +509,7 @@ impl Icmpv4Header {
             });
         }
         buf[f::TYPE] = self.msg_type.0;
-        buf[f::CODE] = self.code;
+        buf[f::CODE] = self.code.0;
         field::set_u16(buf, f::CHECKSUM, 0);
         field::set_u32(buf, f::REST, self.rest_of_header);
         Ok(HEADER_LEN)
@@ -451,7 +561,7 @@ mod tests {
         let icmp = Icmpv4::new(ip.payload()).unwrap();
         assert_eq!(
             (icmp.msg_type(), icmp.code()),
-            (Icmpv4Type::ECHO_REQUEST, 0)
+            (Icmpv4Type::ECHO_REQUEST, Icmpv4Code(0))
         );
         assert_eq!(icmp.checksum(), 0xb7db);
         assert_eq!((icmp.identifier(), icmp.sequence()), (0x4024, 0));
@@ -478,7 +588,7 @@ mod tests {
         let icmp = Icmpv4::new(ip.payload()).unwrap();
         assert_eq!(
             (icmp.msg_type(), icmp.code()),
-            (Icmpv4Type::DEST_UNREACHABLE, 3)
+            (Icmpv4Type::DEST_UNREACHABLE, Icmpv4Code::PORT_UNREACHABLE)
         );
         assert_eq!(icmp.checksum(), 0x2731);
         assert!(icmp.is_error());
@@ -522,9 +632,9 @@ mod tests {
         let mut m = [0u8; 8];
         let mut icmp = Icmpv4Mut::new(&mut m[..]).unwrap();
         icmp.set_msg_type(Icmpv4Type::DEST_UNREACHABLE);
-        icmp.set_code(CODE_FRAG_NEEDED);
-        icmp.set_next_hop_mtu(1400);
-        assert_eq!((icmp.next_hop_mtu(), icmp.rest_of_header()), (1400, 1400));
+        icmp.set_code(Icmpv4Code::FRAG_NEEDED);
+        icmp.set_mtu(1400);
+        assert_eq!((icmp.mtu(), icmp.rest_of_header()), (1400, 1400));
         icmp.set_msg_type(Icmpv4Type::PARAMETER_PROBLEM);
         icmp.set_rest_of_header(0);
         icmp.set_pointer(9);
@@ -598,11 +708,11 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Type(v) => icmp.set_msg_type(Icmpv4Type(v | 1)),
-                    Op::Code(v) => icmp.set_code(v),
+                    Op::Code(v) => icmp.set_code(Icmpv4Code(v)),
                     Op::Rest(v) => icmp.set_rest_of_header(v),
                     Op::Ident(v) => icmp.set_identifier(v),
                     Op::Seq(v) => icmp.set_sequence(v),
-                    Op::Mtu(v) => icmp.set_next_hop_mtu(v),
+                    Op::Mtu(v) => icmp.set_mtu(v),
                     Op::Pointer(v) => icmp.set_pointer(v),
                     Op::Payload(i, v) => {
                         let len = icmp.as_bytes().len();

@@ -106,6 +106,89 @@ impl fmt::Display for Icmpv6Type {
     }
 }
 
+impl From<u8> for Icmpv6Type {
+    fn from(v: u8) -> Self {
+        Icmpv6Type(v)
+    }
+}
+
+impl From<Icmpv6Type> for u8 {
+    fn from(v: Icmpv6Type) -> Self {
+        v.0
+    }
+}
+
+/// An ICMPv6 code, whose meaning depends on the message type (IANA "ICMPv6
+/// Code Fields"). Open: any `u8` round-trips (`Icmpv6Code::from(3).0 ==
+/// 3`), the constants name the codes of the error types ([RFC 4443
+/// section 3]). Echo, packet too big and Neighbor Discovery messages have
+/// code 0 ([`Icmpv6Code::default`]).
+///
+/// ```
+/// use wireview::{Icmpv6Code, Icmpv6Header, Icmpv6Type};
+///
+/// let hdr = Icmpv6Header {
+///     msg_type: Icmpv6Type::TIME_EXCEEDED,
+///     code: Icmpv6Code::HOP_LIMIT_EXCEEDED,
+///     rest_of_header: 0,
+/// };
+/// assert_eq!(u8::from(hdr.code), 0);
+/// ```
+///
+/// [RFC 4443 section 3]: https://www.rfc-editor.org/rfc/rfc4443#section-3
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Icmpv6Code(pub u8);
+
+impl Icmpv6Code {
+    /// Destination unreachable: no route to destination.
+    pub const NO_ROUTE: Icmpv6Code = Icmpv6Code(0);
+    /// Destination unreachable: communication with destination
+    /// administratively prohibited.
+    pub const ADMIN_PROHIBITED: Icmpv6Code = Icmpv6Code(1);
+    /// Destination unreachable: beyond scope of source address.
+    pub const BEYOND_SCOPE: Icmpv6Code = Icmpv6Code(2);
+    /// Destination unreachable: address unreachable.
+    pub const ADDRESS_UNREACHABLE: Icmpv6Code = Icmpv6Code(3);
+    /// Destination unreachable: port unreachable.
+    pub const PORT_UNREACHABLE: Icmpv6Code = Icmpv6Code(4);
+    /// Destination unreachable: source address failed ingress/egress
+    /// policy.
+    pub const SOURCE_POLICY_FAILED: Icmpv6Code = Icmpv6Code(5);
+    /// Destination unreachable: reject route to destination.
+    pub const REJECT_ROUTE: Icmpv6Code = Icmpv6Code(6);
+    /// Time exceeded: hop limit exceeded in transit.
+    pub const HOP_LIMIT_EXCEEDED: Icmpv6Code = Icmpv6Code(0);
+    /// Time exceeded: fragment reassembly time exceeded.
+    pub const REASSEMBLY_TIME_EXCEEDED: Icmpv6Code = Icmpv6Code(1);
+    /// Parameter problem: erroneous header field encountered.
+    pub const ERRONEOUS_HEADER_FIELD: Icmpv6Code = Icmpv6Code(0);
+    /// Parameter problem: unrecognized next header type encountered.
+    pub const UNRECOGNIZED_NEXT_HEADER: Icmpv6Code = Icmpv6Code(1);
+    /// Parameter problem: unrecognized IPv6 option encountered.
+    pub const UNRECOGNIZED_OPTION: Icmpv6Code = Icmpv6Code(2);
+    /// Parameter problem: the first fragment has an incomplete header
+    /// chain ([RFC 7112](https://www.rfc-editor.org/rfc/rfc7112)).
+    pub const INCOMPLETE_HEADER_CHAIN: Icmpv6Code = Icmpv6Code(3);
+}
+
+impl fmt::Display for Icmpv6Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl From<u8> for Icmpv6Code {
+    fn from(v: u8) -> Self {
+        Icmpv6Code(v)
+    }
+}
+
+impl From<Icmpv6Code> for u8 {
+    fn from(v: Icmpv6Code) -> Self {
+        v.0
+    }
+}
+
 /// A zero-copy view of an ICMPv6 message.
 ///
 /// Read-only over `&[u8]` ([`Icmpv6Ref`]), writable over `&mut [u8]`
@@ -140,6 +223,10 @@ pub type Icmpv6Mut<'a> = Icmpv6<&'a mut [u8]>;
 
 impl<B: AsRef<[u8]>> Icmpv6<B> {
     /// Checks that `buf` holds the 8-byte ICMPv6 header.
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes.
@@ -176,8 +263,8 @@ impl<B: AsRef<[u8]>> Icmpv6<B> {
     }
 
     /// Code, whose meaning depends on the type.
-    pub fn code(&self) -> u8 {
-        self.b()[f::CODE]
+    pub fn code(&self) -> Icmpv6Code {
+        Icmpv6Code(self.b()[f::CODE])
     }
 
     /// The stored checksum.
@@ -200,7 +287,12 @@ impl<B: AsRef<[u8]>> Icmpv6<B> {
         field::u16_at(self.b(), f::SEQ)
     }
 
-    /// MTU of a packet too big message, in octets.
+    /// The MTU of a packet too big message, in octets ([RFC 4443 section
+    /// 3.2]); its 32 bits are the whole rest of header
+    /// ([`Icmpv4::mtu`](crate::Icmpv4::mtu) is ICMPv4's 16-bit Next-Hop
+    /// MTU).
+    ///
+    /// [RFC 4443 section 3.2]: https://www.rfc-editor.org/rfc/rfc4443#section-3.2
     pub fn mtu(&self) -> u32 {
         self.rest_of_header()
     }
@@ -287,8 +379,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv6<B> {
     /// Writes `new` at `at` and patches the checksum; every
     /// checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
     }
 
     /// Sets the message type; the checksum follows.
@@ -297,8 +391,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv6<B> {
     }
 
     /// Sets the code; the checksum follows.
-    pub fn set_code(&mut self, code: u8) {
-        self.patch(f::CODE, &[code]);
+    pub fn set_code(&mut self, code: Icmpv6Code) {
+        self.patch(f::CODE, &[code.0]);
     }
 
     /// Sets the whole rest of header; the checksum follows.
@@ -335,7 +429,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv6<B> {
     /// written through [`payload_mut`](Self::payload_mut), seen from the
     /// start of the message) to the stored checksum.
     pub fn apply_delta(&mut self, delta: Delta) {
-        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Plain);
+        // The checksum's change undoes `delta`, which the caller holds: an
+        // enclosing checksum sees no net change from the two together.
+        let _ = checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Plain);
     }
 
     /// Computes the checksum over `pseudo` and the message from scratch and
@@ -366,10 +462,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Icmpv6<B> {
 /// the body is in place ([`Icmpv6::fill_checksum`]).
 ///
 /// ```
-/// use wireview::{Icmpv6, Icmpv6Header, Icmpv6Type};
+/// use wireview::{Icmpv6, Icmpv6Code, Icmpv6Header, Icmpv6Type};
 ///
 /// let mut buf = [0u8; 8];
-/// Icmpv6Header { msg_type: Icmpv6Type::PACKET_TOO_BIG, code: 0, rest_of_header: 1280 }
+/// Icmpv6Header { msg_type: Icmpv6Type::PACKET_TOO_BIG, code: Icmpv6Code(0), rest_of_header: 1280 }
 ///     .emit(&mut buf)?;
 /// assert_eq!(Icmpv6::new(&buf[..])?.mtu(), 1280);
 /// # Ok::<(), wireview::Error>(())
@@ -379,7 +475,7 @@ pub struct Icmpv6Header {
     /// Message type.
     pub msg_type: Icmpv6Type,
     /// Code.
-    pub code: u8,
+    pub code: Icmpv6Code,
     /// The four octets after the checksum.
     pub rest_of_header: u32,
 }
@@ -389,7 +485,7 @@ impl Icmpv6Header {
     pub const fn echo_request(identifier: u16, sequence: u16) -> Self {
         Icmpv6Header {
             msg_type: Icmpv6Type::ECHO_REQUEST,
-            code: 0,
+            code: Icmpv6Code(0),
             rest_of_header: ((identifier as u32) << 16) | sequence as u32,
         }
     }
@@ -416,7 +512,7 @@ impl Icmpv6Header {
             });
         }
         buf[f::TYPE] = self.msg_type.0;
-        buf[f::CODE] = self.code;
+        buf[f::CODE] = self.code.0;
         field::set_u16(buf, f::CHECKSUM, 0);
         field::set_u32(buf, f::REST, self.rest_of_header);
         Ok(HEADER_LEN)
@@ -467,7 +563,10 @@ mod tests {
         let icmp = Icmpv6::new(&PARAM_PROBLEM[..]).unwrap();
         assert_eq!(
             (icmp.msg_type(), icmp.code()),
-            (Icmpv6Type::PARAMETER_PROBLEM, 3)
+            (
+                Icmpv6Type::PARAMETER_PROBLEM,
+                Icmpv6Code::INCOMPLETE_HEADER_CHAIN
+            )
         );
         assert_eq!((icmp.checksum(), icmp.pointer()), (0x994c, 48));
         assert!(icmp.is_error());
@@ -557,7 +656,7 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Type(v) => icmp.set_msg_type(Icmpv6Type(v)),
-                    Op::Code(v) => icmp.set_code(v),
+                    Op::Code(v) => icmp.set_code(Icmpv6Code(v)),
                     Op::Ident(v) => icmp.set_identifier(v),
                     Op::Seq(v) => icmp.set_sequence(v),
                     Op::Mtu(v) => icmp.set_mtu(v),

@@ -9,6 +9,8 @@
 //! +---+---+---+---+---+---+---+---+
 //! ```
 //!
+//! It also holds [`Hop`], what a router's TTL / hop-limit check decided.
+//!
 //! [RFC 2474]: https://www.rfc-editor.org/rfc/rfc2474
 //! [RFC 3168]: https://www.rfc-editor.org/rfc/rfc3168
 
@@ -174,6 +176,60 @@ impl Ecn {
     }
 }
 
+/// What a router's TTL / hop-limit check decided:
+/// [`Ipv4Mut::decrement_ttl`](crate::Ipv4Mut::decrement_ttl) and
+/// [`Ipv6Mut::decrement_hop_limit`](crate::Ipv6Mut::decrement_hop_limit)
+/// check, then decrement, as [RFC 1812 section 5.3.1] routers do.
+///
+/// A packet whose TTL / hop limit is 0 or 1 would expire here: it is left
+/// exactly as received ([`Hop::Expired`]), so it can be dropped and quoted
+/// unchanged in an ICMP Time Exceeded message ([RFC 792], [RFC 4443 section
+/// 3.3]). Any other is decremented and may be forwarded ([`Hop::Forward`]).
+///
+/// ```
+/// use wireview::{Hop, Ipv4Mut};
+///
+/// let mut buf = [0x45, 0, 0, 20, 0, 0, 0, 0, 2, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+/// let mut ip = Ipv4Mut::new(&mut buf[..])?;
+/// ip.fill_checksum();
+/// assert_eq!(ip.decrement_ttl(), Hop::Forward(1));
+/// assert_eq!(ip.decrement_ttl(), Hop::Expired);
+/// assert_eq!(ip.ttl(), 1, "an expiring packet is left as received");
+/// assert!(ip.verify_checksum());
+/// # Ok::<(), wireview::Error>(())
+/// ```
+///
+/// [RFC 1812 section 5.3.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.3.1
+/// [RFC 792]: https://www.rfc-editor.org/rfc/rfc792
+/// [RFC 4443 section 3.3]: https://www.rfc-editor.org/rfc/rfc4443#section-3.3
+#[must_use = "an expired packet must be dropped (and a Time Exceeded message sent), not forwarded"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hop {
+    /// The TTL / hop limit was 2 or more and now holds this value, at
+    /// least 1: the packet may be forwarded.
+    Forward(u8),
+    /// The TTL / hop limit was 0 or 1: the packet was left unchanged and
+    /// must not be forwarded.
+    Expired,
+}
+
+impl Hop {
+    /// Whether the packet expired (and was left unchanged).
+    pub const fn is_expired(self) -> bool {
+        matches!(self, Hop::Expired)
+    }
+
+    /// The check and decrement of one TTL / hop-limit value: the new value,
+    /// or `Expired` for 0 and 1.
+    pub(crate) const fn of(ttl: u8) -> Hop {
+        if ttl <= 1 {
+            Hop::Expired
+        } else {
+            Hop::Forward(ttl - 1)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +246,14 @@ mod tests {
         for v in 0..4 {
             assert_eq!(Ecn::from_bits(v).value(), v);
         }
+    }
+
+    #[test]
+    fn hop_expires_at_0_and_1() {
+        assert_eq!(Hop::of(0), Hop::Expired);
+        assert_eq!(Hop::of(1), Hop::Expired);
+        assert_eq!(Hop::of(2), Hop::Forward(1));
+        assert_eq!(Hop::of(255), Hop::Forward(254));
+        assert!(Hop::of(1).is_expired() && !Hop::of(64).is_expired());
     }
 }

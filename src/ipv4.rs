@@ -37,7 +37,7 @@ use bitflags::bitflags;
 use crate::checksum::{self, Delta, Rule};
 use crate::error::{Error, Layer};
 use crate::field::{self, Field};
-use crate::ip::{Dscp, Ecn, IpProtocol};
+use crate::ip::{Dscp, Ecn, Hop, IpProtocol};
 
 /// Byte offsets of the fixed header's fields.
 pub(crate) mod field_at {
@@ -115,10 +115,36 @@ pub type Ipv4Ref<'a> = Ipv4<&'a [u8]>;
 /// A writable IPv4 view whose setters keep the header checksum valid.
 pub type Ipv4Mut<'a> = Ipv4<&'a mut [u8]>;
 
+/// Checks what both constructors need, the version and a whole header of
+/// at least 20 bytes, and returns the header length in bytes.
+fn check_header(b: &[u8]) -> Result<usize, Error> {
+    field::need(Layer::Ipv4, b, HEADER_LEN)?;
+    let version = b[f::VER_IHL] >> 4;
+    if version != 4 {
+        return Err(Error::BadVersion {
+            layer: Layer::Ipv4,
+            found: version,
+        });
+    }
+    let header_len = usize::from(b[f::VER_IHL] & 0x0F) * 4;
+    if header_len < HEADER_LEN {
+        return Err(Error::BadHeaderLength {
+            layer: Layer::Ipv4,
+            found: header_len,
+        });
+    }
+    field::need(Layer::Ipv4, b, header_len)?;
+    Ok(header_len)
+}
+
 impl<B: AsRef<[u8]>> Ipv4<B> {
     /// Checks that `buf` starts with an IPv4 header and holds the whole
     /// datagram its total length gives (bytes beyond it, such as Ethernet
     /// padding, are allowed and ignored by [`payload`](Self::payload)).
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than the header,
@@ -136,17 +162,21 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
                 return Ok(Ipv4 { buf });
             }
         }
-        let view = Self::new_truncated(buf)?;
-        let len = view.buf.as_ref().len();
-        if view.total_len() == 0 || usize::from(view.total_len()) > len {
+        let header_len = check_header(buf.as_ref())?;
+        let b = buf.as_ref();
+        let total = usize::from(field::u16_at(b, f::LENGTH));
+        // One pair of bounds whatever is wrong: 0, below the header or
+        // beyond the buffer (which a total length of 16 bits may also be).
+        let max = b.len().min(usize::from(u16::MAX));
+        if total < header_len || total > max {
             return Err(Error::BadLength {
                 layer: Layer::Ipv4,
-                found: view.total_len().into(),
-                min: view.header_len(),
-                max: len,
+                found: total,
+                min: header_len,
+                max,
             });
         }
-        Ok(view)
+        Ok(Ipv4 { buf })
     }
 
     /// Like [`new`](Self::new), but accepts a datagram cut short by the
@@ -160,23 +190,8 @@ impl<B: AsRef<[u8]>> Ipv4<B> {
     /// as "the datagram is the whole buffer", as tcpdump and Wireshark read
     /// it; [`new`](Self::new) refuses it.
     pub fn new_truncated(buf: B) -> Result<Self, Error> {
+        let header_len = check_header(buf.as_ref())?;
         let b = buf.as_ref();
-        field::need(Layer::Ipv4, b, HEADER_LEN)?;
-        let version = b[f::VER_IHL] >> 4;
-        if version != 4 {
-            return Err(Error::BadVersion {
-                layer: Layer::Ipv4,
-                found: version,
-            });
-        }
-        let header_len = usize::from(b[f::VER_IHL] & 0x0F) * 4;
-        if header_len < HEADER_LEN {
-            return Err(Error::BadHeaderLength {
-                layer: Layer::Ipv4,
-                found: header_len,
-            });
-        }
-        field::need(Layer::Ipv4, b, header_len)?;
         let total = usize::from(field::u16_at(b, f::LENGTH));
         // 0 is what segmentation offload (TSO, Linux BIG TCP) leaves in
         // captures of datagrams beyond 64 KiB: the datagram is the buffer.
@@ -390,8 +405,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4<B> {
     /// Writes `new` at `at` and patches the header checksum; every
     /// checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
     }
 
     /// Sets the time to live; the checksum follows.
@@ -400,24 +417,34 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4<B> {
         self.patch(f::TTL, &[ttl]);
     }
 
-    /// Decrements the time to live as a router does before forwarding, and
-    /// returns whether it reached 0 (the datagram must then be dropped and a
-    /// time-exceeded message sent). A TTL already at 0 stays 0.
+    /// Checks, then decrements, the time to live as a router does before
+    /// forwarding ([RFC 1812 section 5.3.1]); the checksum follows.
+    ///
+    /// A TTL of 0 or 1 would expire here: the datagram is then left exactly
+    /// as received and [`Hop::Expired`] returned, so it can be dropped and
+    /// quoted unchanged in a Time Exceeded message. Otherwise the TTL is
+    /// decremented and [`Hop::Forward`] carries the new value.
     ///
     /// ```
-    /// # use wireview::Ipv4Mut;
-    /// let mut buf = [0x45, 0, 0, 20, 0, 0, 0, 0, 1, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    /// # use wireview::{Hop, Ipv4Mut};
+    /// let mut buf = [0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
     /// let mut ip = Ipv4Mut::new(&mut buf[..])?;
     /// ip.fill_checksum();
-    /// assert!(ip.decrement_ttl());
-    /// assert_eq!(ip.ttl(), 0);
+    /// assert_eq!(ip.decrement_ttl(), Hop::Forward(63));
     /// assert!(ip.verify_checksum());
+    /// ip.set_ttl(1);
+    /// assert_eq!(ip.decrement_ttl(), Hop::Expired);
+    /// assert_eq!(ip.ttl(), 1);
     /// # Ok::<(), wireview::Error>(())
     /// ```
-    pub fn decrement_ttl(&mut self) -> bool {
-        let ttl = self.ttl().saturating_sub(1);
-        self.set_ttl(ttl);
-        ttl == 0
+    ///
+    /// [RFC 1812 section 5.3.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.3.1
+    pub fn decrement_ttl(&mut self) -> Hop {
+        let hop = Hop::of(self.ttl());
+        if let Hop::Forward(ttl) = hop {
+            self.set_ttl(ttl);
+        }
+        hop
     }
 
     /// Sets the whole ToS byte; the checksum follows.
@@ -487,12 +514,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4<B> {
     /// [`Delta::apply`]/[`Delta::apply_udp`]) to keep that valid too, as
     /// Linux's `inet_proto_csum_replace4` does. [`crate::packet`] does this
     /// for a whole packet in one call.
+    #[must_use = "apply the returned Delta to the TCP or UDP checksum (`apply_delta`), whose pseudo-header holds this address, or it is left wrong"]
     pub fn set_src(&mut self, addr: Ipv4Addr) -> Delta {
         self.set_addr(f::SRC.start, addr)
     }
 
     /// Sets the destination address; the header checksum follows. Returns the
     /// change in the pseudo-header sum, as [`set_src`](Self::set_src) does.
+    #[must_use = "apply the returned Delta to the TCP or UDP checksum (`apply_delta`), whose pseudo-header holds this address, or it is left wrong"]
     pub fn set_dst(&mut self, addr: Ipv4Addr) -> Delta {
         self.set_addr(f::DST.start, addr)
     }
@@ -744,6 +773,7 @@ impl Ipv4Header {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::string::ToString;
     use std::vec::Vec;
 
     /// STYLE.md's header: 45000030 44224000 8006442e 8c7c19ac ae241e2b, a TCP
@@ -780,6 +810,32 @@ mod tests {
         assert_eq!(ip.dst(), Ipv4Addr::new(174, 36, 30, 43));
         assert!(ip.verify_checksum());
         assert_eq!(ip.payload().len(), 28);
+    }
+
+    #[test]
+    fn decrement_ttl_checks_then_decrements() {
+        // TTL 128 -> 127 with STYLE.md's known checksum 0x452E.
+        let mut p = style_packet();
+        let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
+        assert_eq!(ip.decrement_ttl(), Hop::Forward(0x7F));
+        assert_eq!(ip.checksum(), 0x452E);
+        // TTL 2 forwards with 1; TTL 1 and 0 expire and leave every byte
+        // as received (RFC 1812 section 5.3.1: check, then decrement).
+        for (ttl, hop) in [(2, Hop::Forward(1)), (1, Hop::Expired), (0, Hop::Expired)] {
+            let mut p = style_packet();
+            let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
+            ip.set_ttl(ttl);
+            let before = p;
+            let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
+            assert_eq!(ip.decrement_ttl(), hop, "ttl {ttl}");
+            assert!(ip.verify_checksum());
+            if hop == Hop::Expired {
+                assert_eq!(
+                    p, before,
+                    "ttl {ttl}: an expiring datagram is left unchanged"
+                );
+            }
+        }
     }
 
     #[test]
@@ -862,8 +918,52 @@ mod tests {
                 layer: Layer::Ipv4,
                 found: 19,
                 min: 20,
+                max: 48
+            })
+        );
+    }
+
+    #[test]
+    fn bad_total_lengths_give_this_buffers_bounds() {
+        // A 63-byte buffer: `new` allows a total length of 20..=63, and says
+        // so whether the length is too small, 0 or too large.
+        let mut p = [0u8; 63];
+        p[..20].copy_from_slice(&STYLE_HDR);
+        for total in [10, 19, 0, 64, 200] {
+            p[2..4].copy_from_slice(&u16::to_be_bytes(total));
+            let err = Ipv4::new(&p[..]).map(|_| ()).unwrap_err();
+            assert_eq!(
+                err,
+                Error::BadLength {
+                    layer: Layer::Ipv4,
+                    found: total.into(),
+                    min: 20,
+                    max: 63
+                },
+                "total length {total}"
+            );
+            assert_eq!(
+                err.to_string(),
+                std::format!("ipv4: bad length {total} (must be 20..=63)")
+            );
+        }
+        // `new_truncated` allows any length from the header's to 65535 (or
+        // 0): its bounds do not depend on the buffer.
+        p[2..4].copy_from_slice(&10u16.to_be_bytes());
+        assert_eq!(
+            Ipv4::new_truncated(&p[..]).map(|_| ()),
+            Err(Error::BadLength {
+                layer: Layer::Ipv4,
+                found: 10,
+                min: 20,
                 max: 65535
             })
+        );
+        // IHL 4 is 16 bytes: the message says which unit it counts in.
+        p[0] = 0x44;
+        assert_eq!(
+            Ipv4::new(&p[..]).map(|_| ()).unwrap_err().to_string(),
+            "ipv4: bad header length 16 bytes (IHL 4)"
         );
     }
 
@@ -938,10 +1038,9 @@ mod tests {
         let mut p = style_packet();
         let mut ip = Ipv4Mut::new(&mut p[..]).unwrap();
         ip.set_ttl(2);
-        assert!(!ip.decrement_ttl());
-        assert!(ip.decrement_ttl());
-        assert!(ip.decrement_ttl());
-        assert_eq!(ip.ttl(), 0);
+        assert_eq!(ip.decrement_ttl(), Hop::Forward(1));
+        assert_eq!(ip.decrement_ttl(), Hop::Expired);
+        assert_eq!(ip.ttl(), 1);
         ip.set_dont_fragment(false);
         ip.set_more_fragments(true);
         ip.set_fragment_offset(0x1FFF).unwrap();
@@ -1071,7 +1170,7 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Ttl(v) => ip.set_ttl(v),
-                    Op::DecTtl => { ip.decrement_ttl(); }
+                    Op::DecTtl => { let _ = ip.decrement_ttl(); } // either way the checksum holds
                     Op::Tos(v) => ip.set_tos(v),
                     Op::Dscp(v) => ip.set_dscp(Dscp::new(v).unwrap()),
                     Op::Ecn(v) => ip.set_ecn(Ecn::from_bits(v)),
@@ -1080,8 +1179,9 @@ mod tests {
                     Op::Mf(v) => ip.set_more_fragments(v),
                     Op::FragOffset(v) => { let _ = ip.set_fragment_offset(v); }
                     Op::Protocol(v) => ip.set_protocol(IpProtocol(v)),
-                    Op::Src(v) => { ip.set_src(Ipv4Addr::from(v)); }
-                    Op::Dst(v) => { ip.set_dst(Ipv4Addr::from(v)); }
+                    // Only the header checksum is checked here.
+                    Op::Src(v) => { let _ = ip.set_src(Ipv4Addr::from(v)); }
+                    Op::Dst(v) => { let _ = ip.set_dst(Ipv4Addr::from(v)); }
                     Op::TotalLen(v) => { let _ = ip.set_total_len(v); }
                 }
                 // Bit for bit what a recompute gives.

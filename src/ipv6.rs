@@ -44,7 +44,7 @@ use core::net::Ipv6Addr;
 use crate::checksum::{self, Delta};
 use crate::error::{Error, Layer};
 use crate::field::{self, Field};
-use crate::ip::{Dscp, Ecn, IpProtocol};
+use crate::ip::{Dscp, Ecn, Hop, IpProtocol};
 use crate::ipv6_ext::ExtHeaders;
 
 /// Byte offsets of the fixed header's fields.
@@ -77,7 +77,7 @@ const TC_SHIFT: u32 = 20;
 ///
 /// ```
 /// use core::net::Ipv6Addr;
-/// use wireview::{IpProtocol, Ipv6, Ipv6Mut};
+/// use wireview::{Hop, IpProtocol, Ipv6, Ipv6Mut};
 ///
 /// // An ICMPv6 echo request from 2001:db8::1 to 2001:db8::2, hop limit 64.
 /// let mut buf = [0u8; 48];
@@ -85,7 +85,7 @@ const TC_SHIFT: u32 = 20;
 /// buf[8..24].copy_from_slice(&"2001:db8::1".parse::<Ipv6Addr>().unwrap().octets());
 /// buf[24..40].copy_from_slice(&"2001:db8::2".parse::<Ipv6Addr>().unwrap().octets());
 /// let mut ip = Ipv6Mut::new(&mut buf[..])?;
-/// assert!(!ip.decrement_hop_limit());
+/// assert_eq!(ip.decrement_hop_limit(), Hop::Forward(63));
 /// let ip = Ipv6::new(&buf[..])?;
 /// assert_eq!((ip.hop_limit(), ip.next_header()), (63, IpProtocol::ICMPV6));
 /// assert_eq!(ip.payload().len(), 8);
@@ -105,6 +105,10 @@ impl<B: AsRef<[u8]>> Ipv6<B> {
     /// Checks that `buf` starts with an IPv6 header and holds the whole
     /// payload its payload length gives (bytes beyond it, such as Ethernet
     /// padding, are allowed and ignored by [`payload`](Self::payload)).
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 40 bytes,
@@ -387,23 +391,36 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv6<B> {
         self.buf.as_mut()[f::HOP_LIMIT] = hop_limit;
     }
 
-    /// Decrements the hop limit as a router does before forwarding, and
-    /// returns whether it reached 0 (the packet must then be dropped and a
-    /// time-exceeded message sent). A hop limit already at 0 stays 0.
+    /// Checks, then decrements, the hop limit as a router does before
+    /// forwarding ([RFC 8200 section 3], in the manner of [RFC 1812 section
+    /// 5.3.1]).
+    ///
+    /// A hop limit of 0 or 1 would expire here: the packet is then left
+    /// exactly as received and [`Hop::Expired`] returned, so it can be
+    /// dropped and quoted unchanged in a Time Exceeded message ([RFC 4443
+    /// section 3.3]). Otherwise the hop limit is decremented and
+    /// [`Hop::Forward`] carries the new value.
     ///
     /// ```
-    /// # use wireview::Ipv6Mut;
+    /// # use wireview::{Hop, Ipv6Mut};
     /// let mut buf = [0u8; 40];
-    /// buf[..8].copy_from_slice(&[0x60, 0, 0, 0, 0, 0, 59, 1]);
+    /// buf[..8].copy_from_slice(&[0x60, 0, 0, 0, 0, 0, 59, 2]);
     /// let mut ip = Ipv6Mut::new(&mut buf[..])?;
-    /// assert!(ip.decrement_hop_limit());
-    /// assert_eq!(ip.hop_limit(), 0);
+    /// assert_eq!(ip.decrement_hop_limit(), Hop::Forward(1));
+    /// assert_eq!(ip.decrement_hop_limit(), Hop::Expired);
+    /// assert_eq!(ip.hop_limit(), 1);
     /// # Ok::<(), wireview::Error>(())
     /// ```
-    pub fn decrement_hop_limit(&mut self) -> bool {
-        let hop_limit = self.hop_limit().saturating_sub(1);
-        self.set_hop_limit(hop_limit);
-        hop_limit == 0
+    ///
+    /// [RFC 8200 section 3]: https://www.rfc-editor.org/rfc/rfc8200#section-3
+    /// [RFC 1812 section 5.3.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.3.1
+    /// [RFC 4443 section 3.3]: https://www.rfc-editor.org/rfc/rfc4443#section-3.3
+    pub fn decrement_hop_limit(&mut self) -> Hop {
+        let hop = Hop::of(self.hop_limit());
+        if let Hop::Forward(hop_limit) = hop {
+            self.set_hop_limit(hop_limit);
+        }
+        hop
     }
 
     /// Sets the source address.
@@ -411,12 +428,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv6<B> {
     /// Returns the change in this packet's pseudo-header sum: apply it to
     /// the TCP, UDP or ICMPv6 checksum (e.g. with
     /// [`Delta::apply`]/[`Delta::apply_udp`]) to keep that valid.
+    #[must_use = "apply the returned Delta to the TCP, UDP or ICMPv6 checksum (`apply_delta`), whose pseudo-header holds this address, or it is left wrong"]
     pub fn set_src(&mut self, addr: Ipv6Addr) -> Delta {
         self.set_addr(f::SRC.start, addr)
     }
 
     /// Sets the destination address. Returns the change in the pseudo-header
     /// sum, as [`set_src`](Self::set_src) does.
+    #[must_use = "apply the returned Delta to the TCP, UDP or ICMPv6 checksum (`apply_delta`), whose pseudo-header holds this address, or it is left wrong"]
     pub fn set_dst(&mut self, addr: Ipv6Addr) -> Delta {
         self.set_addr(f::DST.start, addr)
     }
@@ -559,6 +578,23 @@ mod tests {
         ip.pseudo_header_sum(IpProtocol::ICMPV6, ICMP_LEN)
             .add_bytes(&p[ICMP_AT..])
             .value()
+    }
+
+    #[test]
+    fn decrement_hop_limit_leaves_an_expiring_packet_unchanged() {
+        // The MLD report arrives with hop limit 1: it expires, as received.
+        let mut p = MLD_REPORT;
+        let mut ip = Ipv6Mut::new(&mut p[..]).unwrap();
+        assert_eq!(ip.decrement_hop_limit(), Hop::Expired);
+        assert_eq!(p, MLD_REPORT);
+        p[7] = 0;
+        let mut ip = Ipv6Mut::new(&mut p[..]).unwrap();
+        assert_eq!(ip.decrement_hop_limit(), Hop::Expired);
+        assert_eq!(ip.hop_limit(), 0);
+        p[7] = 2;
+        let mut ip = Ipv6Mut::new(&mut p[..]).unwrap();
+        assert_eq!(ip.decrement_hop_limit(), Hop::Forward(1));
+        assert_eq!(ip.hop_limit(), 1);
     }
 
     #[test]
@@ -716,10 +752,9 @@ mod tests {
         assert_eq!(ip.payload().len(), 8);
         ip.set_next_header(IpProtocol::UDP);
         ip.set_hop_limit(2);
-        assert!(!ip.decrement_hop_limit());
-        assert!(ip.decrement_hop_limit());
-        assert!(ip.decrement_hop_limit());
-        assert_eq!(ip.hop_limit(), 0);
+        assert_eq!(ip.decrement_hop_limit(), Hop::Forward(1));
+        assert_eq!(ip.decrement_hop_limit(), Hop::Expired);
+        assert_eq!(ip.hop_limit(), 1);
         assert_eq!(ip.next_header(), IpProtocol::UDP);
         assert_eq!(ip.as_bytes().len(), 76);
     }
@@ -825,9 +860,12 @@ mod tests {
                     Op::HopLimit(v) => { ip.set_hop_limit(v); prop_assert_eq!(ip.hop_limit(), v); changed = 7..8; }
                     Op::DecHopLimit => {
                         let old = ip.hop_limit();
-                        let zero = ip.decrement_hop_limit();
-                        prop_assert_eq!(ip.hop_limit(), old.saturating_sub(1));
-                        prop_assert_eq!(zero, ip.hop_limit() == 0);
+                        let hop = ip.decrement_hop_limit();
+                        if old <= 1 {
+                            prop_assert_eq!((hop, ip.hop_limit()), (Hop::Expired, old));
+                        } else {
+                            prop_assert_eq!((hop, ip.hop_limit()), (Hop::Forward(old - 1), old - 1));
+                        }
                         changed = 7..8;
                     }
                     Op::Src(v) => { delta = ip.set_src(v.into()); prop_assert_eq!(ip.src(), Ipv6Addr::from(v)); changed = 8..24; }

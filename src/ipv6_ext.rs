@@ -492,6 +492,10 @@ pub type Ipv6FragmentMut<'a> = Ipv6Fragment<&'a mut [u8]>;
 impl<B: AsRef<[u8]>> Ipv6Fragment<B> {
     /// Checks that `buf` starts with a whole fragment header (8 octets).
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when it is shorter.
     pub fn new(buf: B) -> Result<Self, Error> {
@@ -749,6 +753,10 @@ impl<B: AsRef<[u8]>> Ipv6Routing<B> {
     /// Checks that `buf` starts with a whole routing header (as long as its
     /// Hdr Ext Len gives).
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when it is shorter.
     pub fn new(buf: B) -> Result<Self, Error> {
@@ -933,6 +941,10 @@ pub type Ipv6AuthMut<'a> = Ipv6Auth<&'a mut [u8]>;
 impl<B: AsRef<[u8]>> Ipv6Auth<B> {
     /// Checks that `buf` starts with a whole authentication header (as long
     /// as its Payload Len gives, and at least 12 octets).
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] when it is shorter, [`Error::BadHeaderLength`]

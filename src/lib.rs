@@ -44,7 +44,7 @@ pub use ethernet::{
 };
 pub use vlan::{Pcp, Vid, VlanHeader, VlanTag, VlanTagMut, VlanTagRef};
 
-pub use ip::{Dscp, Ecn, IpProtocol};
+pub use ip::{Dscp, Ecn, Hop, IpProtocol};
 pub use ipv4::{Ipv4, Ipv4Header, Ipv4Mut, Ipv4Ref};
 pub use ipv6::{Ipv6, Ipv6Header, Ipv6Mut, Ipv6Ref};
 pub use ipv6_ext::{
@@ -53,8 +53,8 @@ pub use ipv6_ext::{
     Ipv6RoutingMut, Ipv6RoutingRef, Ipv6RoutingType,
 };
 
-pub use icmpv4::{Icmpv4, Icmpv4Header, Icmpv4Mut, Icmpv4Ref, Icmpv4Type};
-pub use icmpv6::{Icmpv6, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6Type};
+pub use icmpv4::{Icmpv4, Icmpv4Code, Icmpv4Header, Icmpv4Mut, Icmpv4Ref, Icmpv4Type};
+pub use icmpv6::{Icmpv6, Icmpv6Code, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6Type};
 pub use tcp::{Tcp, TcpFlags, TcpHeader, TcpMut, TcpOption, TcpOptions, TcpRef};
 pub use udp::{Udp, UdpHeader, UdpMut, UdpRef};
 

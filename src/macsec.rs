@@ -289,10 +289,15 @@ impl<B: AsRef<[u8]>> Macsec<B> {
     /// octets of Secure Data) are not checked: such frames are readable,
     /// and a receiver that validates them drops them.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer ends before the SecTAG, the
-    /// inner EtherType (integrity only) and the ICV; [`Error::BadVersion`]
-    /// when V is set; [`Error::BadLength`] when SL is not 0 and its Secure
+    /// inner EtherType (integrity only) and the ICV; [`Error::BadValue`]
+    /// (field `"ICV length"`) when `icv_len` is so large that no buffer
+    /// could hold it; [`Error::BadVersion`] when V is set; [`Error::BadLength`] when SL is not 0 and its Secure
     /// Data and the ICV do not fit, or when it is 1 for integrity-only data.
     pub fn new_with_icv_len(buf: B, icv_len: usize) -> Result<Self, Error> {
         let b = buf.as_ref();
@@ -310,7 +315,15 @@ impl<B: AsRef<[u8]>> Macsec<B> {
         } else {
             0
         };
-        field::need(Layer::Macsec, b, header_len + min_data + icv_len)?;
+        // An ICV length near `usize::MAX` would wrap the sum: no buffer
+        // holds it.
+        let needed = (header_len + min_data)
+            .checked_add(icv_len)
+            .ok_or(Error::BadValue {
+                layer: Layer::Macsec,
+                field: "ICV length",
+            })?;
+        field::need(Layer::Macsec, b, needed)?;
         let room = b.len() - header_len - icv_len;
         check_short_len(tci_an, b[f::SL] & SL_MASK, room)?;
         Ok(Macsec { buf, icv_len })
@@ -777,6 +790,48 @@ mod tests {
         let m = Macsec::new_with_icv_len(&p[..], 8).unwrap();
         assert_eq!((m.secure_data().len(), m.icv_len()), (56, 8));
         assert_eq!(m.icv(), &p[p.len() - 8..]);
+    }
+
+    #[test]
+    fn an_icv_length_beyond_any_buffer_is_refused_not_wrapped() {
+        // SL 0: header 8 (no SCI) + ICV. Lengths near usize::MAX used to
+        // overflow `header_len + icv_len` (a panic in debug builds; in
+        // release `Ok`, then a panic in `secure_data`).
+        let p = enc_60();
+        let m = Macsec::new_with_icv_len(&p[..], 8).unwrap();
+        let header_len = m.header_len();
+        for icv_len in [usize::MAX, usize::MAX - header_len + 1] {
+            assert_eq!(
+                Macsec::new_with_icv_len(&p[..], icv_len).map(|m| m.icv_len()),
+                Err(Error::BadValue {
+                    layer: Layer::Macsec,
+                    field: "ICV length"
+                }),
+                "icv_len {icv_len}"
+            );
+        }
+        // Short of wrapping, a huge ICV is simply more than the buffer has.
+        assert_eq!(
+            Macsec::new_with_icv_len(&p[..], usize::MAX - header_len).map(|m| m.icv_len()),
+            Err(Error::Truncated {
+                layer: Layer::Macsec,
+                needed: usize::MAX,
+                available: p.len()
+            })
+        );
+        // The largest ICV that fits leaves no Secure Data; one more does
+        // not fit.
+        let fits = p.len() - header_len;
+        let m = Macsec::new_with_icv_len(&p[..], fits).unwrap();
+        assert_eq!((m.secure_data(), m.icv().len()), (&[][..], fits));
+        assert_eq!(
+            Macsec::new_with_icv_len(&p[..], fits + 1).map(|m| m.icv_len()),
+            Err(Error::Truncated {
+                layer: Layer::Macsec,
+                needed: p.len() + 1,
+                available: p.len()
+            })
+        );
     }
 
     #[test]

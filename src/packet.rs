@@ -84,8 +84,9 @@ use core::ops::Range;
 use crate::checksum::{Delta, Rule};
 use crate::error::{Error, Layer as ErrorLayer};
 use crate::field;
-use crate::ip::{Dscp, Ecn, IpProtocol};
-use crate::ipv6_ext::{home_address_range, Ipv6ExtKind, Ipv6Routing};
+use crate::ip::{Dscp, Ecn, Hop, IpProtocol};
+use crate::ipv4::Ipv4;
+use crate::ipv6_ext::{home_address_range, Ipv6ExtKind, Ipv6Fragment, Ipv6Routing};
 use crate::vlan::Vid;
 use crate::vxlan::Vni;
 use crate::walk::{Layer, LayerKind, Layers, Walker, GRE_CSUM, PARTIAL};
@@ -136,7 +137,7 @@ const PSEUDO_PROTOCOLS: [(u8, usize, bool, Rule); 6] = [
 ///     0x30, 0x39, 0x00, 0x35, 0x00, 0x0a, 0x53, 0x00, b'h', b'i']; 3];
 /// for frame in &mut frames {
 ///     let mut pkt = Packet::ethernet_into(&walker, frame, &mut layers)?;
-///     pkt.decrement_hop_limit(1)?;
+///     let _hop = pkt.decrement_hop_limit(1)?; // Hop::Forward(63), then 62, 61
 /// }
 /// assert_eq!(frames[2][22], 63);
 /// assert_eq!(core::mem::size_of::<Packet<'_, &Layers>>(), 3 * core::mem::size_of::<usize>());
@@ -336,9 +337,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         let b = self.buf.get(prev.header_range())?;
         match prev.kind {
             // Not a later fragment: that payload is the middle of a datagram.
-            LayerKind::Ipv4 if field::u16_at(b, 6) & 0x1FFF == 0 => Some((IpProtocol(b[9]), true)),
+            LayerKind::Ipv4 if Ipv4::new_unchecked(b).fragment_offset() == 0 => {
+                Some((IpProtocol(b[9]), true))
+            }
             LayerKind::Ipv6 => Some((IpProtocol(b[6]), false)),
-            LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment) if field::u16_at(b, 2) & 0xFFF8 == 0 => {
+            LayerKind::Ipv6Ext(Ipv6ExtKind::Fragment)
+                if Ipv6Fragment::new_unchecked(b).fragment_offset() == 0 =>
+            {
                 Some((IpProtocol(b[0]), false))
             }
             LayerKind::Ipv6Ext(kind) if kind != Ipv6ExtKind::Fragment => {
@@ -640,23 +645,22 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// Forwards IP layer `i` one hop as a router does ([RFC 1812 section
     /// 5.3.1]: check, then decrement): a packet whose TTL / hop limit is 0
     /// or 1 would expire here, so it is left unchanged (to be quoted as
-    /// received in a Time Exceeded message) and `Ok(None)` is returned;
-    /// otherwise the field is decremented, every checksum follows, and the
-    /// new value is returned.
+    /// received in a Time Exceeded message) and [`Hop::Expired`] is
+    /// returned; otherwise the field is decremented, every checksum
+    /// follows, and [`Hop::Forward`] holds the new value. The same rule as
+    /// [`Ipv4Mut::decrement_ttl`](crate::Ipv4Mut::decrement_ttl).
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
     ///
     /// [RFC 1812 section 5.3.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.3.1
-    pub fn decrement_hop_limit(&mut self, i: usize) -> Result<Option<u8>, Error> {
+    pub fn decrement_hop_limit(&mut self, i: usize) -> Result<Hop, Error> {
         let at = self.hop_limit_at(i)?;
-        match self.buf[at] {
-            0 | 1 => Ok(None),
-            n => {
-                self.write(at, &[n - 1])?;
-                Ok(Some(n - 1))
-            }
+        let hop = Hop::of(self.buf[at]);
+        if let Hop::Forward(n) = hop {
+            self.write(at, &[n])?;
         }
+        Ok(hop)
     }
 
     /// The ToS / traffic-class byte of IP layer `i`, with where it lies: the
@@ -1118,7 +1122,7 @@ pub(crate) mod tests {
             pkt.set_dst_port(tcp, 22)?;
             let vni = pkt.layers().find(K::Vxlan, Which::Innermost).unwrap();
             pkt.set_vni(vni, Vni::new(1).unwrap())?;
-            pkt.decrement_hop_limit(1)?;
+            assert_eq!(pkt.decrement_hop_limit(1)?, Hop::Forward(63));
             assert_checksums_valid(&buf);
             let tag = VlanTagRef::new(&buf[buf.len() - (TCP_TIMESTAMPS.len() - 14) - 4..]).unwrap();
             assert_eq!((tag.vid().value(), tag.pcp().value()), (99, 1));
@@ -1210,7 +1214,7 @@ pub(crate) mod tests {
                 .find(LayerKind::Ipv4, Which::Innermost)
                 .unwrap();
             pkt.set_ipv4_dst(ip, Ipv4Addr::new(1, 2, 3, 4))?;
-            pkt.decrement_hop_limit(ip)?;
+            assert_eq!(pkt.decrement_hop_limit(ip)?, Hop::Expired); // the capture's TTL is 1
             pkt.set_hop_limit(1, 1)?;
             assert_eq!(assert_checksums_valid(&buf), n);
         }
@@ -1496,16 +1500,16 @@ pub(crate) mod tests {
         let mut buf = TCP_TIMESTAMPS;
         let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
         pkt.set_hop_limit(1, 3)?;
-        assert_eq!(pkt.decrement_hop_limit(1), Ok(Some(2)));
-        assert_eq!(pkt.decrement_hop_limit(1), Ok(Some(1)));
+        assert_eq!(pkt.decrement_hop_limit(1), Ok(Hop::Forward(2)));
+        assert_eq!(pkt.decrement_hop_limit(1), Ok(Hop::Forward(1)));
         // Expiring here (RFC 1812 section 5.3.1): left as received, for the
         // Time Exceeded quote.
         let before = *pkt.as_bytes().first_chunk::<64>().unwrap();
-        assert_eq!(pkt.decrement_hop_limit(1), Ok(None));
+        assert_eq!(pkt.decrement_hop_limit(1), Ok(Hop::Expired));
         assert_eq!(pkt.hop_limit(1), Ok(1));
         assert_eq!(pkt.as_bytes()[..64], before);
         pkt.set_hop_limit(1, 0)?;
-        assert_eq!(pkt.decrement_hop_limit(1), Ok(None));
+        assert_eq!(pkt.decrement_hop_limit(1), Ok(Hop::Expired));
         assert_eq!(pkt.hop_limit(1), Ok(0));
         pkt.set_dscp(1, Dscp::AF11)?;
         pkt.set_ecn(1, Ecn::Ect0)?;

@@ -136,6 +136,10 @@ impl<B: AsRef<[u8]>> Tcp<B> {
     /// Checks that `buf` starts with a TCP header whose data offset is at
     /// least 5 and whose options fit in the buffer.
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 20 bytes or
     /// than the header the data offset gives, [`Error::BadHeaderLength`]
@@ -309,8 +313,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Tcp<B> {
     /// Writes `new` at `at` and patches the checksum; every
     /// checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Plain);
     }
 
     /// Sets the source port; the checksum follows.
@@ -373,7 +379,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Tcp<B> {
     /// [`options_mut`](Self::options_mut)/[`payload_mut`](Self::payload_mut),
     /// seen from the start of the TCP header) to the stored checksum.
     pub fn apply_delta(&mut self, delta: Delta) {
-        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Plain);
+        // The checksum's change undoes `delta`, which the caller holds: an
+        // enclosing checksum sees no net change from the two together.
+        let _ = checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Plain);
     }
 
     /// Computes the checksum over `pseudo` and the whole segment from

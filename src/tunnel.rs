@@ -34,6 +34,7 @@
 //! let mut buf = [0u8; 20 + 28];
 //! let inner = Ipv4Header { protocol: IpProtocol::UDP, payload_len: 8, ..Ipv4Header::default() };
 //! inner.emit(&mut buf[20..])?;
+//! buf[44..46].copy_from_slice(&8u16.to_be_bytes()); // the UDP length
 //! let outer = OuterIp::V4(Ipv4Header {
 //!     src: Ipv4Addr::new(192, 0, 2, 1),
 //!     dst: Ipv4Addr::new(192, 0, 2, 2),
@@ -81,13 +82,18 @@ impl OuterIp {
         }
     }
 
+    /// The layer errors about this header name.
+    const fn layer(&self) -> Layer {
+        match self {
+            OuterIp::V4(_) => Layer::Ipv4,
+            OuterIp::V6(_) => Layer::Ipv6,
+        }
+    }
+
     /// Writes the header at the start of `buf` for a payload of
     /// `payload_len` octets of `protocol`.
     fn emit(&self, buf: &mut [u8], protocol: IpProtocol, payload_len: usize) -> Result<(), Error> {
-        let layer = match self {
-            OuterIp::V4(_) => Layer::Ipv4,
-            OuterIp::V6(_) => Layer::Ipv6,
-        };
+        let layer = self.layer();
         // The IPv4 builder also refuses a total length beyond 16 bits.
         let len = u16::try_from(payload_len).map_err(|_| bad_len(layer, payload_len))?;
         match *self {
@@ -119,7 +125,8 @@ const fn bad_len(layer: Layer, found: usize) -> Error {
 }
 
 /// Checks `buf[start..end]` is a packet with `headroom` bytes before it and
-/// returns the new start.
+/// returns the new start. `layer` is what a lack of headroom is reported
+/// at; a range outside `buf` is the caller's, [`Error::OutOfRange`].
 fn make_room(
     buf: &[u8],
     start: usize,
@@ -128,11 +135,10 @@ fn make_room(
     layer: Layer,
 ) -> Result<usize, Error> {
     if start > end || end > buf.len() {
-        return Err(Error::BadLength {
-            layer,
-            found: end,
-            min: start,
-            max: buf.len(),
+        return Err(Error::OutOfRange {
+            start,
+            end,
+            len: buf.len(),
         });
     }
     start.checked_sub(headroom).ok_or(Error::NoRoom {
@@ -148,22 +154,32 @@ fn make_room(
 /// (`start - outer.header_len()`).
 ///
 /// # Errors
-/// [`Error::NoRoom`] when `start` leaves less headroom than the outer
-/// header; [`Error::BadVersion`] when the inner packet is not IPv4 or IPv6;
-/// [`Error::BadLength`] when `start..end` is not inside `buf` or the result
-/// would not fit the outer length field.
+/// [`Error::OutOfRange`] when `start..end` is not inside `buf`;
+/// [`Error::NoRoom`] (at the outer header's layer) when `start` leaves less
+/// headroom than the outer header; [`Error::BadVersion`] when the inner
+/// packet is not IPv4 or IPv6; [`Error::Truncated`] when it is empty
+/// (reported as IPv4's 20 bytes needed) or shorter than its fixed IP
+/// header; [`Error::BadLength`] when the result would not fit the outer
+/// length field.
 pub fn encap_ip(buf: &mut [u8], start: usize, end: usize, outer: &OuterIp) -> Result<usize, Error> {
-    let new_start = make_room(buf, start, end, outer.header_len(), Layer::Ipv4)?;
-    let protocol = match buf.get(start).map(|b| b >> 4) {
-        Some(4) => IpProtocol::IPV4,
-        Some(6) => IpProtocol::IPV6,
-        v => {
+    let new_start = make_room(buf, start, end, outer.header_len(), outer.layer())?;
+    // Only the inner packet's own bytes are read: an empty one has no
+    // version, and the byte at `end` is not its.
+    let inner = &buf[start..end];
+    let (protocol, layer, min) = match inner.first().map(|b| b >> 4) {
+        Some(4) => (IpProtocol::IPV4, Layer::Ipv4, ipv4::HEADER_LEN),
+        Some(6) => (IpProtocol::IPV6, Layer::Ipv6, ipv6::HEADER_LEN),
+        None => return Err(Error::truncated(Layer::Ipv4, ipv4::HEADER_LEN, 0)),
+        Some(v) => {
             return Err(Error::BadVersion {
                 layer: Layer::Ipv4,
-                found: v.unwrap_or(0),
+                found: v,
             })
         }
     };
+    if inner.len() < min {
+        return Err(Error::truncated(layer, min, inner.len()));
+    }
     outer.emit(&mut buf[new_start..start], protocol, end - start)?;
     Ok(new_start)
 }
@@ -175,7 +191,8 @@ pub fn encap_ip(buf: &mut [u8], start: usize, end: usize, outer: &OuterIp) -> Re
 /// `gre.checksum` is set. Returns the new start.
 ///
 /// # Errors
-/// As [`encap_ip`], without the version check.
+/// [`Error::OutOfRange`], [`Error::NoRoom`] (at [`Layer::Gre`]) and
+/// [`Error::BadLength`] as [`encap_ip`]; the inner packet is not read.
 pub fn encap_gre(
     buf: &mut [u8],
     start: usize,
@@ -236,7 +253,7 @@ pub struct VxlanEncap {
 /// ```
 ///
 /// # Errors
-/// As [`encap_gre`].
+/// As [`encap_gre`], with [`Error::NoRoom`] at [`Layer::Vxlan`].
 pub fn encap_vxlan(
     buf: &mut [u8],
     start: usize,
@@ -405,6 +422,7 @@ mod tests {
     use crate::walk::tests::{GRE_KEY, VXLAN_ICMP};
     use crate::walk::Which;
     use core::net::Ipv4Addr;
+    use std::string::ToString;
     use std::vec::Vec;
 
     use LayerKind as K;
@@ -823,8 +841,13 @@ mod tests {
         };
         for outer in [outer_v4(), outer_v6()] {
             let ip = outer.header_len();
+            // encap_ip's NoRoom names the outer header it had no room for.
+            let ip_layer = match outer {
+                OuterIp::V4(_) => Layer::Ipv4,
+                OuterIp::V6(_) => Layer::Ipv6,
+            };
             for (need, layer) in [
-                (ip, Layer::Ipv4),
+                (ip, ip_layer),
                 (ip + 12, Layer::Gre),
                 (ip + 16, Layer::Vxlan),
             ] {
@@ -833,7 +856,7 @@ mod tests {
                     let before = buf.clone();
                     let end = buf.len();
                     let r = match layer {
-                        Layer::Ipv4 => encap_ip(&mut buf, headroom, end, &outer),
+                        Layer::Ipv4 | Layer::Ipv6 => encap_ip(&mut buf, headroom, end, &outer),
                         Layer::Gre => encap_gre(&mut buf, headroom, end, &outer, &gre),
                         _ => encap_vxlan(&mut buf, headroom, end, &outer, &vx),
                     };
@@ -848,29 +871,23 @@ mod tests {
                     assert_eq!(buf, before, "nothing written");
                 }
             }
-            // start after end, end past the buffer.
+            // start after end, end past the buffer: the range is at fault,
+            // not a header.
             let mut buf = with_headroom(60, inner);
             let len = buf.len();
-            let bad = |layer, found, min| {
-                Err(Error::BadLength {
-                    layer,
-                    found,
-                    min,
-                    max: len,
-                })
-            };
-            assert_eq!(encap_ip(&mut buf, 60, 59, &outer), bad(Layer::Ipv4, 59, 60));
-            assert_eq!(
-                encap_ip(&mut buf, 60, len + 1, &outer),
-                bad(Layer::Ipv4, len + 1, 60)
-            );
+            let bad = |start, end| Err(Error::OutOfRange { start, end, len });
+            assert_eq!(encap_ip(&mut buf, 60, 59, &outer), bad(60, 59));
+            assert_eq!(encap_ip(&mut buf, 60, len + 1, &outer), bad(60, len + 1));
             assert_eq!(
                 encap_gre(&mut buf, 60, len + 1, &outer, &gre),
-                bad(Layer::Gre, len + 1, 60)
+                bad(60, len + 1)
             );
+            assert_eq!(encap_vxlan(&mut buf, 60, 0, &outer, &vx), bad(60, 0));
             assert_eq!(
-                encap_vxlan(&mut buf, 60, 0, &outer, &vx),
-                bad(Layer::Vxlan, 0, 60)
+                encap_vxlan(&mut buf, 60, 0, &outer, &vx)
+                    .unwrap_err()
+                    .to_string(),
+                std::format!("packet: bytes 60..0 lie outside the {len}-byte buffer")
             );
             // The inner packet of encap_ip must be IPv4 or IPv6.
             let mut buf = with_headroom(40, &[0x00, 1, 2, 3]);
@@ -881,13 +898,26 @@ mod tests {
                     found: 0
                 })
             );
+            // An empty inner packet is refused, and the byte after it (an
+            // IPv4 version nibble here) is not read: it used to be taken as
+            // the inner packet's version.
+            let mut buf = with_headroom(40, inner);
+            let before = buf.clone();
             assert_eq!(
                 encap_ip(&mut buf, 40, 40, &outer),
-                Err(Error::BadVersion {
-                    layer: Layer::Ipv4,
-                    found: 0
-                })
+                Err(Error::truncated(Layer::Ipv4, 20, 0))
             );
+            // As is an inner packet shorter than its IP header.
+            assert_eq!(
+                encap_ip(&mut buf, 40, 59, &outer),
+                Err(Error::truncated(Layer::Ipv4, 20, 19))
+            );
+            let mut v6 = with_headroom(40, inner_v6());
+            assert_eq!(
+                encap_ip(&mut v6, 40, 79, &outer),
+                Err(Error::truncated(Layer::Ipv6, 40, 39))
+            );
+            assert_eq!(buf, before, "nothing written");
         }
     }
 

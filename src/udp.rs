@@ -83,22 +83,30 @@ impl<B: AsRef<[u8]>> Udp<B> {
     /// datagram its length field gives (bytes beyond it are allowed and
     /// ignored by [`payload`](Self::payload)).
     ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
+    ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes,
     /// [`Error::BadLength`] when the length field is below 8 or beyond the
     /// buffer.
     pub fn new(buf: B) -> Result<Self, Error> {
-        let view = Self::new_truncated(buf)?;
-        let len = view.b().len();
-        if view.length() == 0 || usize::from(view.length()) > len {
+        let b = buf.as_ref();
+        field::need(Layer::Udp, b, HEADER_LEN)?;
+        let length = usize::from(field::u16_at(b, f::LENGTH));
+        // One pair of bounds whatever is wrong: 0, below the header or
+        // beyond the buffer.
+        let max = b.len().min(usize::from(u16::MAX));
+        if length < HEADER_LEN || length > max {
             return Err(Error::BadLength {
                 layer: Layer::Udp,
-                found: view.length().into(),
+                found: length,
                 min: HEADER_LEN,
-                max: len,
+                max,
             });
         }
-        Ok(view)
+        Ok(Udp { buf })
     }
 
     /// Like [`new`](Self::new), but accepts a datagram cut short by the
@@ -209,18 +217,26 @@ impl<B: AsRef<[u8]>> Udp<B> {
         pseudo.add_bytes(&self.b()[..self.end()])
     }
 
-    fn pseudo_ipv4(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Sum {
-        Sum::ipv4_pseudo_header(src, dst, IpProtocol::UDP.0, self.length())
-    }
-
-    /// The IPv6 pseudo-header; a jumbogram's length 0 stands for the
-    /// datagram's real length there (RFC 2675 section 4).
-    fn pseudo_ipv6(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Sum {
-        let len = match self.length() {
+    /// The length the pseudo-header carries: the length field, or for a
+    /// length of 0 (an IPv6 jumbogram, RFC 2675 section 4, or an offload
+    /// capture) the datagram's real length, the whole buffer.
+    fn pseudo_len(&self) -> u32 {
+        match self.length() {
             0 => self.end() as u32,
             len => u32::from(len),
-        };
-        Sum::ipv6_pseudo_header(src, dst, IpProtocol::UDP.0, len)
+        }
+    }
+
+    /// The IPv4 pseudo-header. A length beyond 16 bits (only a length-0
+    /// view over more than 64 KiB has one) is summed as 32 bits, as
+    /// Linux's `csum_tcpudp_nofold` does.
+    fn pseudo_ipv4(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Sum {
+        Sum::ipv4_pseudo_header(src, dst, IpProtocol::UDP.0, 0).add_u32(self.pseudo_len())
+    }
+
+    /// The IPv6 pseudo-header.
+    fn pseudo_ipv6(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Sum {
+        Sum::ipv6_pseudo_header(src, dst, IpProtocol::UDP.0, self.pseudo_len())
     }
 
     /// Whether the checksum is right for a datagram carried over IPv4 from
@@ -266,8 +282,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
     /// Writes `new` at `at` and patches the checksum under the UDP rules;
     /// every checksum-keeping setter goes through here.
     #[inline]
-    fn patch(&mut self, at: usize, new: &[u8]) -> Delta {
-        checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Udp)
+    fn patch(&mut self, at: usize, new: &[u8]) {
+        // The delta counts the checksum field's own change too, so it
+        // sums to zero: no checksum enclosing this header needs it.
+        let _ = checksum::write_patched(self.buf.as_mut(), 0, at, new, f::CHECKSUM, Rule::Udp);
     }
 
     /// Sets the source port; the checksum follows (a 0 checksum stays 0).
@@ -303,8 +321,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
         let old_end = self.end();
         let b = self.b();
         // The pseudo-header's copy of the length (its 16 or 32 bits with the
-        // same low word) and the data that enters or leaves the coverage.
-        let mut outside = Delta::replace_u16(self.length(), len);
+        // same low word; for a length-0 view the real length it carried, not
+        // 0) and the data that enters or leaves the coverage.
+        let mut outside = Delta::replace_u32(self.pseudo_len(), len.into());
         outside += if new_end < old_end {
             Delta::replace_bytes(new_end, &b[new_end..old_end], &[])
         } else {
@@ -347,7 +366,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
     /// # Ok::<(), wireview::Error>(())
     /// ```
     pub fn apply_delta(&mut self, delta: Delta) {
-        checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Udp);
+        // The checksum's change undoes `delta`, which the caller holds: an
+        // enclosing checksum sees no net change from the two together.
+        let _ = checksum::apply_at(self.buf.as_mut(), 0, f::CHECKSUM, delta, Rule::Udp);
     }
 
     /// Computes the checksum over `pseudo` and the datagram from scratch
@@ -525,7 +546,7 @@ pub(crate) mod tests {
                 layer: Layer::Udp,
                 found: 0,
                 min: 8,
-                max: 70_000
+                max: 65_535
             })
         );
         let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
@@ -535,6 +556,66 @@ pub(crate) mod tests {
         // The pseudo-header carries the real length, 70000.
         let sum = Sum::ipv6_pseudo_header(src, src, 17, 70_000).add_bytes(&d);
         assert_eq!(sum.value(), 0xFFFF);
+    }
+
+    #[test]
+    fn set_length_on_a_length_0_view_takes_the_real_old_length() {
+        // A jumbogram (RFC 2675): length 0, 70000 bytes, whose pseudo-header
+        // carries 70000. Setting a real length must take 70000 out of the
+        // pseudo-header, not 0.
+        let (src, dst) = (
+            Ipv6Addr::LOCALHOST,
+            Ipv6Addr::from([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]),
+        );
+        let mut d = std::vec![0u8; 70_000];
+        d[..8].copy_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 0, 0, 0]);
+        for (i, b) in d[8..].iter_mut().enumerate() {
+            *b = (i % 251) as u8;
+        }
+        let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
+        udp.fill_checksum_ipv6(src, dst);
+        udp.set_length(1000).unwrap();
+        assert_eq!(udp.payload().len(), 992);
+        assert!(udp.verify_checksum_ipv6(src, dst));
+        let sum = Sum::ipv6_pseudo_header(src, dst, 17, 1000).add_bytes(&d[..1000]);
+        assert_eq!(sum.value(), 0xFFFF);
+
+        // The same over IPv4 (an offload capture's length 0 within 64 KiB):
+        // the pseudo-header holds the datagram's real length, 100.
+        let (src, dst) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2));
+        let mut d = [0x5a; 100];
+        d[..8].copy_from_slice(&[0x30, 0x39, 0x00, 0x35, 0, 0, 0, 0]);
+        let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
+        udp.fill_checksum_ipv4(src, dst);
+        assert_eq!(
+            Sum::ipv4_pseudo_header(src, dst, 17, 100)
+                .add_bytes(&d)
+                .value(),
+            0xFFFF
+        );
+        let mut udp = Udp::new_truncated(&mut d[..]).unwrap();
+        udp.set_length(50).unwrap();
+        assert!(udp.verify_checksum_ipv4(src, dst));
+    }
+
+    #[test]
+    fn bad_lengths_give_this_buffers_bounds() {
+        // A 20-byte buffer: `new` allows a length of 8..=20, and says so
+        // whether the length is too small, 0 or too large.
+        let mut d = [0u8; 20];
+        for length in [0, 5, 7, 21, 300] {
+            d[4..6].copy_from_slice(&u16::to_be_bytes(length));
+            assert_eq!(
+                Udp::new(&d[..]).map(|_| ()),
+                Err(Error::BadLength {
+                    layer: Layer::Udp,
+                    found: length.into(),
+                    min: 8,
+                    max: 20
+                }),
+                "length {length}"
+            );
+        }
     }
 
     #[test]
@@ -597,14 +678,18 @@ pub(crate) mod tests {
     fn length_below_header_and_padding() {
         let mut d = [0u8; 12];
         d[5] = 7;
-        let err = Error::BadLength {
-            layer: Layer::Udp,
-            found: 7,
-            min: 8,
-            max: 65535,
+        let err = |max| {
+            Err(Error::BadLength {
+                layer: Layer::Udp,
+                found: 7,
+                min: 8,
+                max,
+            })
         };
-        assert_eq!(Udp::new(&d[..]), Err(err));
-        assert_eq!(Udp::new_truncated(&d[..]), Err(err));
+        // `new` bounds the length by this buffer; `new_truncated` by the
+        // field's width.
+        assert_eq!(Udp::new(&d[..]).map(|_| ()), err(12));
+        assert_eq!(Udp::new_truncated(&d[..]).map(|_| ()), err(65535));
         d[5] = 10;
         let udp = Udp::new(&d[..]).unwrap();
         assert_eq!(udp.payload().len(), 2);

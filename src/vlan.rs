@@ -153,7 +153,7 @@ impl fmt::Display for Vid {
 }
 
 /// The tag control information made of its three fields, as
-/// [`push_tag`] and [`VlanTag::set_tci`] take it.
+/// [`VlanTag::set_tci`] takes it (and [`VlanHeader::tci`] gives it).
 ///
 /// ```
 /// use wireview::{vlan, Pcp, Vid};
@@ -212,6 +212,10 @@ pub type VlanTagMut<'a> = VlanTag<&'a mut [u8]>;
 impl<B: AsRef<[u8]>> VlanTag<B> {
     /// Checks that `buf` starts with a tag's TCI and EtherType (`buf` starts
     /// right after the TPID). Everything after them is the payload.
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 4 bytes.
@@ -339,7 +343,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> VlanTag<B> {
 /// The field values of a VLAN tag's TCI and the EtherType after it, to
 /// write a fresh one with [`emit`](Self::emit) (the TPID before it is the
 /// EtherType of the header in front: [`EthernetHeader`](crate::EthernetHeader)
-/// or an outer tag). [`pop_tag`] returns the tag it removes as one.
+/// or an outer tag). [`pop_tag`] returns the tag it removes as one, and
+/// [`push_tag`] takes one.
 ///
 /// ```
 /// use wireview::{EtherType, Pcp, Vid, VlanHeader, VlanTag};
@@ -408,45 +413,68 @@ fn frame_len(buf: &[u8], start: usize) -> usize {
     buf.len().saturating_sub(start)
 }
 
-/// Inserts a tag (`tpid`, then `tci`) after the MAC addresses of the
-/// Ethernet frame `buf[start..]`, which becomes the new outermost tag, and
-/// returns the frame's new start, `start - 4`.
+/// Inserts a tag (`tpid`, then `tag`'s PCP, DEI and VID) after the MAC
+/// addresses of the Ethernet frame `buf[start..]`, which becomes the new
+/// outermost tag, and returns the frame's new start, `start - 4`. The
+/// inverse of [`pop_tag`]: pushing back the tag it returned, with its TPID,
+/// restores the frame.
 ///
 /// The frame runs from `start` to the end of `buf`; the caller provides at
 /// least 4 bytes of headroom before it (`start >= 4`), whose old contents
 /// are overwritten. Only the 12 MAC address bytes move, 4 bytes towards the
 /// front; the frame's EtherType stays where it is and becomes the new tag's
 /// inner EtherType, and the payload is not touched. Nothing is allocated.
-/// Any `tpid` is written as given: [`EtherType::VLAN`] for a C-tag,
-/// [`EtherType::QINQ`] for an S-tag over an existing C-tag.
+/// `tag.ethertype` must be that EtherType (as in the tag [`pop_tag`]
+/// returns, or [`VlanHeader::from_tci`] with
+/// [`Ethernet::ethertype`](crate::Ethernet::ethertype)), so that the new
+/// tag reads back as `tag`. Any `tpid` is written as given:
+/// [`EtherType::VLAN`] for a C-tag, [`EtherType::QINQ`] for an S-tag over
+/// an existing C-tag.
 ///
 /// # Errors
 /// [`Error::Truncated`] (layer Ethernet) when the frame is shorter than 14
-/// bytes; [`Error::NoRoom`] (layer Vlan) when `start < 4`. `buf` is left
+/// bytes; [`Error::BadValue`] (layer Vlan, field `"EtherType (not the
+/// frame's)"`) when `tag.ethertype` is not the frame's EtherType;
+/// [`Error::NoRoom`] (layer Vlan) when `start < 4`. `buf` is left
 /// unchanged on error.
 ///
 /// ```
-/// use wireview::{vlan, EtherType, Ethernet, Pcp, Vid, VlanTag};
+/// use wireview::{vlan, EtherType, Ethernet, Pcp, Vid, VlanHeader, VlanTag};
 ///
 /// let mut buf = [0u8; 4 + 14 + 2];
 /// buf[4..].copy_from_slice(&[1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 0x08, 0x00, 0x45, 0x00]);
-/// let start = vlan::push_tag(&mut buf, 4, EtherType::VLAN,
-///                            vlan::tci(Pcp::new(3).unwrap(), false, Vid::new(10).unwrap()))?;
+/// let tag = VlanHeader {
+///     pcp: Pcp::new(3).unwrap(),
+///     dei: false,
+///     vid: Vid::new(10).unwrap(),
+///     ethertype: Ethernet::new(&buf[4..])?.ethertype(), // IPv4, kept
+/// };
+/// let start = vlan::push_tag(&mut buf, 4, EtherType::VLAN, tag)?;
 /// assert_eq!(start, 0);
 /// let eth = Ethernet::new(&buf[start..])?;
 /// assert_eq!(eth.ethertype(), EtherType::VLAN);
-/// let tag = VlanTag::new(eth.into_payload())?;
-/// assert_eq!((tag.pcp().value(), tag.vid().value(), tag.ethertype()), (3, 10, EtherType::IPV4));
+/// assert_eq!(VlanTag::new(eth.into_payload())?.to_header(), tag);
 ///
 /// let (start, removed) = vlan::pop_tag(&mut buf, start)?;
-/// assert_eq!((start, removed.vid.value()), (4, 10));
+/// assert_eq!((start, removed), (4, tag));
 /// assert_eq!(buf[4..], [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 0x08, 0x00, 0x45, 0x00]);
 /// # Ok::<(), wireview::Error>(())
 /// ```
-pub fn push_tag(buf: &mut [u8], start: usize, tpid: EtherType, tci: u16) -> Result<usize, Error> {
+pub fn push_tag(
+    buf: &mut [u8],
+    start: usize,
+    tpid: EtherType,
+    tag: VlanHeader,
+) -> Result<usize, Error> {
     let len = frame_len(buf, start);
     if len < ethernet::HEADER_LEN {
         return Err(Error::truncated(Layer::Ethernet, ethernet::HEADER_LEN, len));
+    }
+    if field::u16_at(buf, start + TPID_AT) != tag.ethertype.0 {
+        return Err(Error::BadValue {
+            layer: Layer::Vlan,
+            field: "EtherType (not the frame's)",
+        });
     }
     if start < HEADER_LEN {
         return Err(Error::NoRoom {
@@ -458,13 +486,14 @@ pub fn push_tag(buf: &mut [u8], start: usize, tpid: EtherType, tci: u16) -> Resu
     let new_start = start - HEADER_LEN;
     buf.copy_within(start..start + TPID_AT, new_start);
     field::set_u16(buf, new_start + TPID_AT, tpid.0);
-    field::set_u16(buf, new_start + TPID_AT + 2, tci);
+    field::set_u16(buf, new_start + TPID_AT + 2, tag.tci());
     Ok(new_start)
 }
 
 /// Removes the outermost tag of the Ethernet frame `buf[start..]` and
 /// returns the frame's new start, `start + 4`, with the tag removed (its
-/// TCI, and the EtherType that followed it and is now the frame's).
+/// TCI, and the EtherType that followed it and is now the frame's): what
+/// [`push_tag`] takes to put it back.
 ///
 /// The frame runs from `start` to the end of `buf`. Only the 12 MAC
 /// address bytes move, 4 bytes towards the end, over the TPID and TCI; the
@@ -663,8 +692,8 @@ mod tests {
             })
         );
         // Push the C-tag, then the S-tag on the outside: QinQ.
-        let start = push_tag(&mut buf, start, EtherType::VLAN, c_tag.tci()).unwrap();
-        let start = push_tag(&mut buf, start, EtherType::QINQ, s_tag.tci()).unwrap();
+        let start = push_tag(&mut buf, start, EtherType::VLAN, c_tag).unwrap();
+        let start = push_tag(&mut buf, start, EtherType::QINQ, s_tag).unwrap();
         assert_eq!(start, 8);
         assert_eq!(buf[8..], QINQ_FRAME);
     }
@@ -674,6 +703,8 @@ mod tests {
         let mut buf = [0u8; 4 + 18];
         buf[4..].copy_from_slice(&BFD_FRAME[..18]);
         let before = buf;
+        // A tag to push onto BFD_FRAME, whose EtherType is a C-tag's TPID.
+        let tag = VlanHeader::from_tci(0, EtherType::VLAN);
         // Frames shorter than an Ethernet header, including a start past the end.
         for end in 4..18 {
             let err = Error::Truncated {
@@ -681,7 +712,7 @@ mod tests {
                 needed: 14,
                 available: end - 4,
             };
-            assert_eq!(push_tag(&mut buf[..end], 4, EtherType::VLAN, 0), Err(err));
+            assert_eq!(push_tag(&mut buf[..end], 4, EtherType::VLAN, tag), Err(err));
             assert_eq!(pop_tag(&mut buf[..end], 4), Err(err));
         }
         let past_end = Error::Truncated {
@@ -690,7 +721,7 @@ mod tests {
             available: 0,
         };
         assert_eq!(pop_tag(&mut buf, 40), Err(past_end));
-        assert_eq!(push_tag(&mut buf, 40, EtherType::VLAN, 0), Err(past_end));
+        assert_eq!(push_tag(&mut buf, 40, EtherType::VLAN, tag), Err(past_end));
         // A tagged frame cut inside the tag.
         for end in 18..22 {
             assert_eq!(
@@ -707,7 +738,7 @@ mod tests {
             let mut frame = [0u8; 4 + 18];
             frame[start..start + 18].copy_from_slice(&BFD_FRAME[..18]);
             assert_eq!(
-                push_tag(&mut frame, start, EtherType::VLAN, 0),
+                push_tag(&mut frame, start, EtherType::VLAN, tag),
                 Err(Error::NoRoom {
                     layer: Layer::Vlan,
                     needed: 4,
@@ -715,6 +746,19 @@ mod tests {
                 })
             );
         }
+        // A tag whose EtherType is not the frame's would not read back.
+        assert_eq!(
+            push_tag(
+                &mut buf,
+                4,
+                EtherType::VLAN,
+                VlanHeader::from_tci(0, EtherType::IPV4)
+            ),
+            Err(Error::BadValue {
+                layer: Layer::Vlan,
+                field: "EtherType (not the frame's)"
+            })
+        );
         assert_eq!(buf, before);
         // The legacy 0x9100 TPID pops too.
         buf[16..18].copy_from_slice(&[0x91, 0x00]);
@@ -732,7 +776,9 @@ mod tests {
                 tci_value: u16) {
             let mut buf = std::vec![0xEEu8; headroom];
             buf.extend_from_slice(&frame);
-            let start = push_tag(&mut buf, headroom, tpid, tci_value).unwrap();
+            let inner = EtherType(u16::from_be_bytes([frame[12], frame[13]]));
+            let pushed = VlanHeader::from_tci(tci_value, inner);
+            let start = push_tag(&mut buf, headroom, tpid, pushed).unwrap();
             prop_assert_eq!(start, headroom - 4);
             // The tagged frame: MACs, TPID, TCI, then the old EtherType and payload.
             prop_assert_eq!(&buf[start..start + 12], &frame[..12]);
@@ -744,8 +790,7 @@ mod tests {
             prop_assert_eq!(tag.payload(), &frame[14..]);
             let (back, removed) = pop_tag(&mut buf, start).unwrap();
             prop_assert_eq!(back, headroom);
-            prop_assert_eq!(removed.tci(), tci_value);
-            prop_assert_eq!(removed.ethertype.0, u16::from_be_bytes([frame[12], frame[13]]));
+            prop_assert_eq!(removed, pushed);
             prop_assert_eq!(&buf[back..], &frame[..]);
         }
 

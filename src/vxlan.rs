@@ -91,13 +91,18 @@ impl fmt::Display for Vni {
 /// 8-byte header is there; after it no getter or setter can panic.
 ///
 /// ```
+/// use wireview::checksum::internet_checksum;
 /// use wireview::{Vni, Vxlan, VxlanMut};
 ///
 /// // I flag set, VNI 5000 (0x001388), then the inner frame.
 /// let mut buf = [0x08, 0, 0, 0, 0x00, 0x13, 0x88, 0, 0xde, 0xad];
+/// let before = internet_checksum(&buf);
 /// let mut vx = VxlanMut::new(&mut buf[..])?;
 /// assert_eq!(vx.vni().value(), 5000);
-/// vx.set_vni(Vni::new(42).unwrap());
+/// let delta = vx.set_vni(Vni::new(42).unwrap());
+/// // The delta keeps any checksum over these bytes right: in a packet,
+/// // the outer UDP one (`UdpMut::apply_delta(delta)`).
+/// assert_eq!(delta.apply(before), internet_checksum(&buf));
 /// let vx = Vxlan::new(&buf[..])?;
 /// assert!(vx.i_flag());
 /// assert_eq!((vx.vni().value(), vx.payload()), (42, &[0xde, 0xad][..]));
@@ -117,6 +122,10 @@ impl<B: AsRef<[u8]>> Vxlan<B> {
     /// Checks that `buf` holds a whole VXLAN header. The flags are not
     /// checked: a header without the I flag is readable (see
     /// [`i_flag`](Self::i_flag); RFC 7348 receivers drop it).
+    ///
+    /// `buf`'s [`AsRef`] (and [`AsMut`]) must keep returning the slice
+    /// checked here, changed only through the view, or a getter may panic:
+    /// see [the buffer contract](crate#buffers).
     ///
     /// # Errors
     /// [`Error::Truncated`] when the buffer is shorter than 8 bytes.
@@ -215,6 +224,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Vxlan<B> {
 
     /// Sets the VXLAN network identifier. Returns the change for the outer
     /// UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_vni(&mut self, vni: Vni) -> Delta {
         let v = vni.0.to_be_bytes();
         self.write(f::VNI.start, &v[1..])
@@ -222,12 +232,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Vxlan<B> {
 
     /// Sets the whole flags octet, reserved bits included. Returns the
     /// change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_flags(&mut self, flags: u8) -> Delta {
         self.write(f::FLAGS, &[flags])
     }
 
     /// Sets or clears the I flag, keeping the other flag bits. Returns the
     /// change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_i_flag(&mut self, i: bool) -> Delta {
         let v = self.flags() & !FLAG_I;
         self.set_flags(if i { v | FLAG_I } else { v })
@@ -235,6 +247,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Vxlan<B> {
 
     /// Sets the 24 reserved bits after the flags octet (only the low 24 bits
     /// of `value` are used). Returns the change for the outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_reserved1(&mut self, value: u32) -> Delta {
         let v = value.to_be_bytes();
         self.write(f::RESERVED1.start, &v[1..])
@@ -242,6 +255,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Vxlan<B> {
 
     /// Sets the reserved octet after the VNI. Returns the change for the
     /// outer UDP checksum.
+    #[must_use = "apply the returned Delta to the outer UDP checksum (`UdpMut::apply_delta`), which covers the VXLAN header, or it is left wrong"]
     pub fn set_reserved2(&mut self, value: u8) -> Delta {
         self.write(f::RESERVED2, &[value])
     }
@@ -345,13 +359,15 @@ mod tests {
         assert_eq!(vx.reserved1(), 0x40_1234);
         assert_eq!(vx.vni().value(), Vni::MAX);
         assert_eq!(vx.reserved2(), 0xa5);
-        vx.set_vni(Vni::new(1).unwrap());
-        vx.set_i_flag(false);
+        // Only the bytes are checked here; the deltas are checked in
+        // `setters_touch_only_their_field`.
+        let _ = vx.set_vni(Vni::new(1).unwrap());
+        let _ = vx.set_i_flag(false);
         assert_eq!(p, [0x80, 0x40, 0x12, 0x34, 0, 0, 1, 0xa5]);
         let mut vx = VxlanMut::new(&mut p[..]).unwrap();
-        vx.set_i_flag(true);
-        vx.set_reserved1(0xFF00_0001);
-        vx.set_reserved2(0);
+        let _ = vx.set_i_flag(true);
+        let _ = vx.set_reserved1(0xFF00_0001);
+        let _ = vx.set_reserved2(0);
         assert_eq!(p, [0x88, 0, 0, 1, 0, 0, 1, 0]);
     }
 
@@ -382,9 +398,11 @@ mod tests {
         fn setters_touch_only_their_field(p: [u8; 12], vni in 0u32..=Vni::MAX, flags: u8) {
             let mut q = p;
             let mut vx = VxlanMut::new(&mut q[..]).unwrap();
-            vx.set_vni(Vni::new(vni).unwrap());
-            vx.set_flags(flags);
+            let delta = vx.set_vni(Vni::new(vni).unwrap()) + vx.set_flags(flags);
             prop_assert_eq!((vx.vni().value(), vx.flags()), (vni, flags));
+            // The deltas carry the change to a checksum over the header.
+            let old = crate::checksum::internet_checksum(&p);
+            prop_assert_eq!(delta.apply(old), crate::checksum::internet_checksum(&q));
             prop_assert_eq!(&q[1..4], &p[1..4]);
             prop_assert_eq!(&q[7..], &p[7..]);
         }

@@ -346,17 +346,15 @@ fn touch_views(b: &[u8]) -> u64 {
         }
     }
     if let Ok(v) = Icmpv4::new(b) {
-        add(u64::from(v.msg_type().0) + u64::from(v.code()) + u64::from(v.checksum()));
+        add(u64::from(v.msg_type().0) + u64::from(v.code().0) + u64::from(v.checksum()));
         add(u64::from(v.rest_of_header()) + u64::from(v.identifier()) + u64::from(v.sequence()));
-        add(u64::from(v.next_hop_mtu())
-            + u64::from(v.pointer())
-            + u64::from(u32::from(v.gateway())));
+        add(u64::from(v.mtu()) + u64::from(v.pointer()) + u64::from(u32::from(v.gateway())));
         add(u64::from(v.is_echo()) + u64::from(v.is_error()) + v.header_len() as u64);
         add((v.header().len() + v.payload().len() + v.quoted().len()) as u64);
         add(u64::from(v.verify_checksum()));
     }
     if let Ok(v) = Icmpv6::new(b) {
-        add(u64::from(v.msg_type().0) + u64::from(v.code()) + u64::from(v.checksum()));
+        add(u64::from(v.msg_type().0) + u64::from(v.code().0) + u64::from(v.checksum()));
         add(u64::from(v.rest_of_header()) + u64::from(v.identifier()) + u64::from(v.sequence()));
         add(u64::from(v.mtu()) + u64::from(v.pointer()));
         add(u64::from(v.is_echo()) + u64::from(v.is_error()));
@@ -606,7 +604,7 @@ fn compare_layer(frame: &[u8], l: &Layer, counts: &mut Counts) {
         LayerKind::Icmpv4 => {
             let w = Icmpv4::new(region).unwrap();
             if let Ok(e) = Icmpv4Slice::from_slice(region) {
-                assert_eq!((w.msg_type().0, w.code()), (e.type_u8(), e.code_u8()));
+                assert_eq!((w.msg_type().0, w.code().0), (e.type_u8(), e.code_u8()));
                 assert_eq!(w.checksum(), e.checksum());
                 assert_eq!(w.rest_of_header().to_be_bytes(), e.bytes5to8());
                 counts.add("icmpv4");
@@ -617,7 +615,7 @@ fn compare_layer(frame: &[u8], l: &Layer, counts: &mut Counts) {
         LayerKind::Icmpv6 => {
             let w = Icmpv6::new(region).unwrap();
             if let Ok(e) = Icmpv6Slice::from_slice(region) {
-                assert_eq!((w.msg_type().0, w.code()), (e.type_u8(), e.code_u8()));
+                assert_eq!((w.msg_type().0, w.code().0), (e.type_u8(), e.code_u8()));
                 assert_eq!(w.checksum(), e.checksum());
                 assert_eq!(w.rest_of_header().to_be_bytes(), e.bytes5to8());
                 counts.add("icmpv6");

@@ -11,7 +11,7 @@ use etherparse as ep;
 use proptest::prelude::*;
 use wireview::{
     vlan, Arp, ArpHeader, ArpMut, ArpOperation, EtherType, Ethernet, EthernetMut, MacAddr, Pcp,
-    Vid, VlanTag, VlanTagMut,
+    Vid, VlanHeader, VlanTag, VlanTagMut,
 };
 
 fn eth_header() -> impl Strategy<Value = ep::Ethernet2Header> {
@@ -226,7 +226,7 @@ proptest! {
         buf.extend_from_slice(&body);
 
         // One C-tag: etherparse sees a single VLAN.
-        let start = vlan::push_tag(&mut buf, headroom, EtherType::VLAN, c_tci).unwrap();
+        let start = vlan::push_tag(&mut buf, headroom, EtherType::VLAN, VlanHeader::from_tci(c_tci, EtherType(0x88B5))).unwrap();
         let frame = &buf[start..];
         let (ep_eth, _) = ep::Ethernet2Header::from_slice(frame).unwrap();
         prop_assert_eq!((ep_eth.source, ep_eth.destination), (eth.source, eth.destination));
@@ -238,7 +238,7 @@ proptest! {
         prop_assert_eq!(ep_tags(frame), vec![c_tag.clone()]);
 
         // An S-tag on top: QinQ.
-        let start = vlan::push_tag(&mut buf, start, EtherType::QINQ, s_tci).unwrap();
+        let start = vlan::push_tag(&mut buf, start, EtherType::QINQ, VlanHeader::from_tci(s_tci, EtherType::VLAN)).unwrap();
         let frame = &buf[start..];
         prop_assert_eq!(ep::Ethernet2Header::from_slice(frame).unwrap().0.ether_type,
                         ep::EtherType::PROVIDER_BRIDGING);

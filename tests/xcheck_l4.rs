@@ -317,7 +317,7 @@ proptest! {
         let expected_type = if reply { EpIcmpv4Type::EchoReply(IcmpEchoHeader { id, seq }) } else { echo };
         prop_assert_eq!(&ep.icmp_type, &expected_type);
         prop_assert_eq!(icmp.msg_type(), if reply { Icmpv4Type::ECHO_REPLY } else { Icmpv4Type::ECHO_REQUEST });
-        prop_assert_eq!((icmp.code(), icmp.identifier(), icmp.sequence()), (0, id, seq));
+        prop_assert_eq!((icmp.code().0, icmp.identifier(), icmp.sequence()), (0, id, seq));
         prop_assert_eq!(icmp.checksum(), ep.checksum);
         prop_assert_eq!(ep.checksum, ep_c);
         prop_assert!(icmp.verify_checksum());
@@ -337,9 +337,9 @@ proptest! {
         // Turn it into a fragmentation-needed with a next-hop MTU.
         let mut icmp = Icmpv4Mut::new(&mut pkt[20..]).unwrap();
         icmp.set_msg_type(Icmpv4Type::DEST_UNREACHABLE);
-        icmp.set_code(wireview::icmpv4::CODE_FRAG_NEEDED);
+        icmp.set_code(wireview::Icmpv4Code::FRAG_NEEDED);
         icmp.set_rest_of_header(0);
-        icmp.set_next_hop_mtu(mtu);
+        icmp.set_mtu(mtu);
         let (ep, ep_c) = parse(&pkt);
         prop_assert_eq!(
             ep.icmp_type,
@@ -369,7 +369,7 @@ proptest! {
         let echo = IcmpEchoHeader { id, seq };
         prop_assert_eq!(&ep.icmp_type, &if reply { EpIcmpv6Type::EchoReply(echo) } else { EpIcmpv6Type::EchoRequest(echo) });
         prop_assert_eq!(icmp.msg_type(), if reply { Icmpv6Type::ECHO_REPLY } else { Icmpv6Type::ECHO_REQUEST });
-        prop_assert_eq!((icmp.code(), icmp.identifier(), icmp.sequence()), (0, id, seq));
+        prop_assert_eq!((icmp.code().0, icmp.identifier(), icmp.sequence()), (0, id, seq));
         prop_assert_eq!(icmp.checksum(), ep.checksum);
         prop_assert_eq!(ep.checksum, ep_c);
         prop_assert!(icmp.verify_checksum(s, d));
@@ -387,7 +387,7 @@ proptest! {
 
         let mut icmp = Icmpv6Mut::new(&mut pkt[40..]).unwrap();
         icmp.set_msg_type(Icmpv6Type::PACKET_TOO_BIG);
-        icmp.set_code(0);
+        icmp.set_code(wireview::Icmpv6Code(0));
         icmp.set_mtu(mtu);
         let (ep, ep_c) = parse(&pkt);
         prop_assert_eq!(ep.icmp_type, EpIcmpv6Type::PacketTooBig { mtu });

@@ -284,14 +284,14 @@ fn layer_fields(frame: &[u8], layers: &Layers, i: usize, f: &mut Fields<'_>) -> 
         LayerKind::Icmpv4 => {
             let icmp: Icmpv4<&[u8]> = layers.view(frame, i)?;
             f.add("type", icmp.msg_type().0)
-                .add("code", icmp.code())
+                .add("code", icmp.code().0)
                 .add("checksum", icmp.checksum())
                 .add("checksum_valid", transport_checksum_valid(frame, layers, i));
         }
         LayerKind::Icmpv6 => {
             let icmp: Icmpv6<&[u8]> = layers.view(frame, i)?;
             f.add("type", icmp.msg_type().0)
-                .add("code", icmp.code())
+                .add("code", icmp.code().0)
                 .add("checksum", icmp.checksum())
                 .add("checksum_valid", transport_checksum_valid(frame, layers, i));
         }

@@ -447,7 +447,10 @@ fn dissect_of_the_sample_has_the_right_values() {
     );
     assert_eq!(l(21, 2)["len"], 36);
     assert_eq!(packets[21]["len"], 74);
-    assert_eq!(packets[22]["error"], "ipv4: bad header length 16");
+    assert_eq!(
+        packets[22]["error"],
+        "ipv4: bad header length 16 bytes (IHL 4)"
+    );
     assert_eq!(packets[22]["error_layer"], "ipv4");
 }
 

@@ -19,9 +19,10 @@ use wireview::checksum::Sum;
 use wireview::macsec::{An, Tci};
 use wireview::tunnel::{encap_gre, encap_ip, encap_vxlan, OuterIp, VxlanEncap};
 use wireview::{
-    ArpHeader, ArpOperation, Dscp, Ecn, Error, EtherType, EthernetHeader, GreHeader, Icmpv4Header,
-    Icmpv4Type, Icmpv6Header, Icmpv6Type, IpProtocol, Ipv4Header, Ipv6FragmentHeader, Ipv6Header,
-    MacAddr, MacsecHeader, Pcp, Sci, TcpFlags, TcpHeader, UdpHeader, Vid, VlanHeader, Vni,
+    ArpHeader, ArpOperation, Dscp, Ecn, Error, EtherType, EthernetHeader, GreHeader, Icmpv4Code,
+    Icmpv4Header, Icmpv4Type, Icmpv6Code, Icmpv6Header, Icmpv6Type, IpProtocol, Ipv4Header,
+    Ipv6FragmentHeader, Ipv6Header, MacAddr, MacsecHeader, Pcp, Sci, TcpFlags, TcpHeader,
+    UdpHeader, Vid, VlanHeader, Vni,
 };
 
 /// One header of a packet being built.
@@ -327,13 +328,13 @@ impl Spec {
             .emit_with_options(buf, options),
             Spec::Icmpv4Echo { id, seq } => Icmpv4Header {
                 msg_type: Icmpv4Type::ECHO_REQUEST,
-                code: 0,
+                code: Icmpv4Code(0),
                 rest_of_header: (u32::from(*id) << 16) | u32::from(*seq),
             }
             .emit(buf),
             Spec::Icmpv6Echo { id, seq } => Icmpv6Header {
                 msg_type: Icmpv6Type::ECHO_REQUEST,
-                code: 0,
+                code: Icmpv6Code(0),
                 rest_of_header: (u32::from(*id) << 16) | u32::from(*seq),
             }
             .emit(buf),

@@ -180,7 +180,7 @@ fn eq_icmpv4(w: &Icmpv4<&[u8]>, e: &Icmpv4Slice<'_>, extent: bool) {
     eq_icmp(
         (
             w.msg_type().0,
-            w.code(),
+            w.code().0,
             w.checksum(),
             w.rest_of_header(),
             w.payload(),
@@ -201,7 +201,7 @@ fn eq_icmpv6(w: &Icmpv6<&[u8]>, e: &Icmpv6Slice<'_>, extent: bool) {
     eq_icmp(
         (
             w.msg_type().0,
-            w.code(),
+            w.code().0,
             w.checksum(),
             w.rest_of_header(),
             w.payload(),
@@ -349,7 +349,7 @@ fn layer_by_layer(frame: &[u8], l: &Layer) {
                 // reply (types 13 and 14, code 0) to its RFC 792 length of
                 // exactly 20 octets; wireview reads the 8-octet header of
                 // any ICMPv4 message and leaves the rest as payload.
-                Err(_) if matches!(w.msg_type().0, 13 | 14) && w.code() == 0 => {
+                Err(_) if matches!(w.msg_type().0, 13 | 14) && w.code().0 == 0 => {
                     assert_ne!(region.len(), 20);
                 }
                 Err(_) => refused("ICMPv4 message"),

@@ -18,7 +18,7 @@ use std::net::Ipv4Addr;
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use wireview::checksum::internet_checksum;
-use wireview::{Dscp, Ecn, IpProtocol, Ipv4, Ipv4Mut};
+use wireview::{Dscp, Ecn, Hop, IpProtocol, Ipv4, Ipv4Mut};
 
 #[derive(Debug, Arbitrary)]
 enum Op {
@@ -145,9 +145,13 @@ fuzz_target!(|data: &[u8]| {
             }
             Op::DecrementTtl => {
                 let before = ip.ttl();
-                let zero = ip.decrement_ttl();
-                assert_eq!(ip.ttl(), before.saturating_sub(1));
-                assert_eq!(zero, ip.ttl() == 0);
+                let hop = ip.decrement_ttl();
+                // Checked, then decremented: TTL 0 and 1 expire unchanged.
+                if before <= 1 {
+                    assert_eq!((hop, ip.ttl()), (Hop::Expired, before));
+                } else {
+                    assert_eq!((hop, ip.ttl()), (Hop::Forward(before - 1), before - 1));
+                }
             }
             Op::Tos(v) => {
                 ip.set_tos(v);
@@ -208,8 +212,21 @@ fuzz_target!(|data: &[u8]| {
                 );
             }
             Op::Dst(a) => {
-                ip.set_dst(Ipv4Addr::from(a));
+                let old = ip.dst();
+                let delta = ip.set_dst(Ipv4Addr::from(a));
                 assert_eq!(ip.dst(), Ipv4Addr::from(a));
+                // As for the source: the delta moves the pseudo-header sum.
+                let len = 8;
+                let before = wireview::checksum::Sum::ipv4_pseudo_header(
+                    ip.src(),
+                    old,
+                    ip.protocol().0,
+                    len,
+                );
+                assert_eq!(
+                    before.add(delta.sum()).value() % 0xFFFF,
+                    ip.pseudo_header_sum(len).value() % 0xFFFF
+                );
             }
             Op::TotalLen(v) => {
                 let before = ip.total_len();

@@ -29,7 +29,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use wireview::packet::Packet;
 use wireview::walk::{Layer, LayerKind, Layers};
-use wireview::{Dscp, Ecn, Error, Vid, Vni};
+use wireview::{Dscp, Ecn, Error, Hop, Vid, Vni};
 
 // Only `checksums` and its fields are used here; the tool tests use the rest.
 #[allow(dead_code)]
@@ -57,7 +57,7 @@ enum Op {
 }
 
 fn layers_of(frame: &[u8]) -> (Vec<Layer>, Option<Error>) {
-    let l = Layers::from_ethernet(frame);
+    let l = Layers::from_ethernet_capture(frame);
     (l.iter().collect(), l.error())
 }
 
@@ -72,23 +72,29 @@ fn apply(pkt: &mut Packet<'_>, op: &Op) -> (Result<(), Error>, Range<usize>) {
     match *op {
         Op::SetTtl(i, v) => {
             let i = pick(i);
-            let r = pkt.set_ttl(i, v);
+            let r = pkt.set_hop_limit(i, v);
             if r.is_ok() {
-                assert_eq!(pkt.ttl(i), Ok(v));
+                assert_eq!(pkt.hop_limit(i), Ok(v));
             }
             (r, hdr(i))
         }
         Op::DecrementTtl(i) => {
             let i = pick(i);
-            let before = pkt.ttl(i);
-            let r = pkt.decrement_ttl(i);
+            let before = pkt.hop_limit(i);
+            let r = pkt.decrement_hop_limit(i);
             match (before, r) {
-                (Ok(t), Ok(zero)) => {
-                    assert_eq!(pkt.ttl(i), Ok(t.saturating_sub(1)));
-                    assert_eq!(zero, t <= 1);
+                // Check, then decrement (RFC 1812 5.3.1): 0 and 1 expire
+                // here and are left as received.
+                (Ok(t), Ok(Hop::Expired)) => {
+                    assert!(t <= 1);
+                    assert_eq!(pkt.hop_limit(i), Ok(t));
+                }
+                (Ok(t), Ok(Hop::Forward(n))) => {
+                    assert!(t >= 2 && n == t - 1);
+                    assert_eq!(pkt.hop_limit(i), Ok(n));
                 }
                 (Err(_), Err(_)) => {}
-                other => panic!("ttl and decrement_ttl disagree: {other:?}"),
+                other => panic!("hop_limit and decrement_hop_limit disagree: {other:?}"),
             }
             (r.map(drop), hdr(i))
         }
@@ -172,7 +178,20 @@ fuzz_target!(|data: &[u8]| {
 
     let mut walked = layers_of(frame);
     let mut buf = frame.to_vec();
-    let mut pkt = Packet::from_ethernet(&mut buf);
+    // A strict walk refuses what a capture walk calls malformed too.
+    let strict = Layers::from_ethernet(frame);
+    let capture = Layers::from_ethernet_capture(frame);
+    if capture.error().is_some() && !capture.is_cut_short() {
+        assert!(strict.error().is_some(), "strict walk accepted a malformed frame");
+    }
+    if strict.error().is_none() {
+        assert_eq!(strict, capture, "strict and capture walks of a whole frame differ");
+    }
+    changed_buffer(frame, &capture, &ops);
+    let Ok(mut pkt) = Packet::from_ethernet_capture(&mut buf) else {
+        assert!(capture.error().is_some() && !capture.is_cut_short());
+        return;
+    };
     for op in &ops {
         let before = pkt.as_bytes().to_vec();
         let sums_before = verify::checksums(&before);
@@ -213,6 +232,11 @@ fuzz_target!(|data: &[u8]| {
                         b.layer
                     );
                 }
+                // Cut short or fragmented: the captured part of the sum
+                // is kept exactly.
+                if let (Some(x), Some(y)) = (b.invariant, a.invariant) {
+                    assert_eq!(x, y, "{op:?}: the {:?} checksum of layer {} drifted", b.kind, b.layer);
+                }
                 if b.absent {
                     assert_eq!(
                         a.stored, 0,
@@ -224,8 +248,60 @@ fuzz_target!(|data: &[u8]| {
         } else {
             // The structure changed (a new port started or ended a VXLAN
             // layer): walk again, as the docs of `Packet::write` ask.
-            pkt = Packet::from_ethernet(&mut buf);
+            match Packet::from_ethernet_capture(&mut buf) {
+                Ok(p) => pkt = p,
+                Err(_) => return,
+            }
             walked = now;
         }
     }
 });
+
+/// Layers walked on `frame`, used with a buffer changed since (a byte of
+/// it flipped, e.g. a GRE C bit set after a walk without it): every
+/// operation fails or rewrites meaningless bytes, none panics.
+fn changed_buffer(frame: &[u8], layers: &Layers, ops: &[Op]) {
+    if frame.is_empty() {
+        return;
+    }
+    let mut buf = frame.to_vec();
+    for (k, op) in ops.iter().enumerate().take(4) {
+        let at = (k * 131 + ops.len() * 7) % buf.len();
+        buf[at] ^= match op {
+            Op::Write(_, b) => b.first().copied().unwrap_or(0x80),
+            _ => 0x80,
+        };
+    }
+    let Ok(mut pkt) = Packet::with_layers(&mut buf, layers) else {
+        return;
+    };
+    for op in ops {
+        let _ = apply_any(&mut pkt, op);
+    }
+}
+
+/// `apply` for a `Packet` over borrowed layers, without the checks.
+fn apply_any(pkt: &mut Packet<'_, &Layers>, op: &Op) -> Result<(), Error> {
+    let n = pkt.layers().len().max(1);
+    let pick = |i: u8| usize::from(i) % n;
+    match *op {
+        Op::SetTtl(i, v) => pkt.set_hop_limit(pick(i), v),
+        Op::DecrementTtl(i) => pkt.decrement_hop_limit(pick(i)).map(drop),
+        Op::SetDscp(i, v) => pkt.set_dscp(pick(i), Dscp::from_tos(v)),
+        Op::SetEcn(i, v) => pkt.set_ecn(pick(i), Ecn::from_bits(v)),
+        Op::SetDontFragment(i, v) => pkt.set_dont_fragment(pick(i), v),
+        Op::SetIdentification(i, v) => pkt.set_identification(pick(i), v),
+        Op::SetIpv4Src(i, a) => pkt.set_ipv4_src(pick(i), Ipv4Addr::from(a)),
+        Op::SetIpv4Dst(i, a) => pkt.set_ipv4_dst(pick(i), Ipv4Addr::from(a)),
+        Op::SetIpv6Src(i, a) => pkt.set_ipv6_src(pick(i), Ipv6Addr::from(a)),
+        Op::SetIpv6Dst(i, a) => pkt.set_ipv6_dst(pick(i), Ipv6Addr::from(a)),
+        Op::SetSrcPort(i, v) => pkt.set_src_port(pick(i), v),
+        Op::SetDstPort(i, v) => pkt.set_dst_port(pick(i), v),
+        Op::SetVid(i, v) => pkt.set_vid(pick(i), Vid::new(v & 0xFFF).expect("12 bits")),
+        Op::SetVni(i, v) => pkt.set_vni(pick(i), Vni::new(v & 0xFF_FFFF).expect("24 bits")),
+        Op::Write(at, ref bytes) => {
+            let len = pkt.as_bytes().len().max(1);
+            pkt.write(usize::from(at) % len, &bytes[..bytes.len().min(8)])
+        }
+    }
+}

@@ -283,10 +283,11 @@ fn icmpv4(b: &[u8]) {
         v.msg_type(),
         v.msg_type().to_string(),
         v.code(),
+        v.code().to_string(),
         v.checksum(),
     ));
     black_box((v.rest_of_header(), v.identifier(), v.sequence()));
-    black_box((v.next_hop_mtu(), v.pointer(), v.gateway(), v.is_echo()));
+    black_box((v.mtu(), v.pointer(), v.gateway(), v.is_echo()));
     layout(b, v.header(), v.payload());
     assert_eq!(v.header_len() + v.payload().len(), b.len());
     let quoted = v.quoted();
@@ -303,6 +304,7 @@ fn icmpv6(b: &[u8], a6: (Ipv6Addr, Ipv6Addr)) {
         v.msg_type(),
         v.msg_type().to_string(),
         v.code(),
+        v.code().to_string(),
         v.checksum(),
     ));
     black_box((v.rest_of_header(), v.identifier(), v.sequence()));

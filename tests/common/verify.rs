@@ -164,6 +164,79 @@ fn ipv6_final_dst(frame: &[u8], layers: &[Layer], ip: usize, upto: usize) -> Opt
     Some(dst)
 }
 
+/// For a payload layer `i` right after its IP header (or extension
+/// headers) that starts a protocol with a pseudo-header checksum: where
+/// that checksum is, and the protocol.
+fn pseudo_protocol(frame: &[u8], layers: &[Layer], i: usize) -> Option<(usize, u8)> {
+    let l = layers[i];
+    let prev = layers[i.checked_sub(1)?];
+    let (proto, v4) = match prev.kind {
+        LayerKind::Ipv4 => {
+            // Not a later fragment: its payload is mid-datagram.
+            let offset = be16(frame, prev.start + 6) & 0x1FFF;
+            (offset == 0).then_some((frame[prev.start + 9], true))?
+        }
+        LayerKind::Ipv6 => (frame[prev.start + 6], false),
+        LayerKind::Ipv6Ext(wireview::ipv6_ext::Ipv6ExtKind::Fragment) => {
+            let offset = be16(frame, prev.start + 2) >> 3;
+            (offset == 0).then_some((frame[prev.start], false))?
+        }
+        LayerKind::Ipv6Ext(_) => (frame[prev.start], false),
+        _ => return None,
+    };
+    let &(_, off, over_v4) = PSEUDO_PROTOCOLS.iter().find(|p| p.0 == proto)?;
+    // VRRPv2 (IPv4 only) checksums its message alone.
+    let vrrp2 = proto == 112 && frame[l.start] >> 4 != 3;
+    if (v4 && !over_v4) || vrrp2 || l.start + off + 2 > l.end {
+        return None;
+    }
+    Some((l.start + off, proto))
+}
+
+/// How much of `region` a checksum covers: all of it, but for UDP-Lite's
+/// coverage field, DCCP's CsCov and a PIM Register's 8-byte header.
+fn covered_len(kind: LayerKind, proto: Option<u8>, region: &[u8]) -> usize {
+    match (kind, proto) {
+        (LayerKind::Payload, Some(136)) => match usize::from(be16(region, 4)) {
+            0 => region.len(),
+            n => n.min(region.len()),
+        },
+        (LayerKind::Payload, Some(33)) => match region[4] & 0x0F {
+            0 => region.len(),
+            cscov => {
+                let data_offset = usize::from(region[4] >> 4) * 4;
+                (data_offset + (usize::from(cscov) - 1) * 4).min(region.len())
+            }
+        },
+        (LayerKind::Payload, Some(103)) if region[0] & 0x0F == 1 => 8.min(region.len()),
+        _ => region.len(),
+    }
+}
+
+/// The pseudo-header's addresses of layer `i` (its IP layer `ip`), as the
+/// receiver takes them: none for a checksum without a pseudo-header; IPv6
+/// with the home address and the routing header's final destination.
+fn pseudo_addresses(
+    frame: &[u8],
+    layers: &[Layer],
+    i: usize,
+    has_pseudo: bool,
+    ip: Option<usize>,
+) -> Option<Vec<u8>> {
+    if !has_pseudo {
+        return Some(Vec::new());
+    }
+    let k = ip?;
+    let x = layers[k];
+    if x.kind == LayerKind::Ipv4 {
+        return Some(frame[x.start + 12..x.start + 20].to_vec());
+    }
+    let dst = ipv6_final_dst(frame, layers, k, i)?;
+    let src = home_address(frame, layers, k, i)
+        .unwrap_or_else(|| frame[x.start + 8..x.start + 24].try_into().unwrap());
+    Some([src, dst].concat())
+}
+
 /// Every checksum field of `frame`, outermost first.
 pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
     let walked = Layers::from_ethernet_capture(frame);
@@ -189,34 +262,10 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
             LayerKind::Udp => (l.start + 6, Some(17u8)),
             LayerKind::Tcp => (l.start + 16, Some(6)),
             LayerKind::Icmpv6 => (l.start + 2, Some(58)),
-            LayerKind::Payload if i > 0 => {
-                // A protocol the walk does not dissect, right after its IP
-                // header (or extension headers), with a pseudo-header.
-                let prev = layers[i - 1];
-                let (proto, v4) = match prev.kind {
-                    LayerKind::Ipv4 if be16(frame, prev.start + 6) & 0x1FFF == 0 => {
-                        (frame[prev.start + 9], true)
-                    }
-                    LayerKind::Ipv6 => (frame[prev.start + 6], false),
-                    LayerKind::Ipv6Ext(k)
-                        if k != wireview::ipv6_ext::Ipv6ExtKind::Fragment
-                            || be16(frame, prev.start + 2) & 0xFFF8 == 0 =>
-                    {
-                        (frame[prev.start], false)
-                    }
-                    _ => continue,
-                };
-                let Some(&(_, off, over_v4)) = PSEUDO_PROTOCOLS.iter().find(|p| p.0 == proto)
-                else {
-                    continue;
-                };
-                // VRRPv2 (IPv4 only) checksums its message alone.
-                let vrrp2 = proto == 112 && frame[l.start] >> 4 != 3;
-                if (v4 && !over_v4) || vrrp2 || l.start + off + 2 > l.end {
-                    continue;
-                }
-                (l.start + off, Some(proto))
-            }
+            LayerKind::Payload => match pseudo_protocol(frame, &layers, i) {
+                Some((at, proto)) => (at, Some(proto)),
+                None => continue,
+            },
             _ => continue,
         };
         let stored = be16(frame, at);
@@ -235,22 +284,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
         let absent = l.kind == LayerKind::Udp
             && stored == 0
             && ip_layer.is_some_and(|x| x.kind == LayerKind::Ipv4);
-        // The pseudo-header's addresses, as the receiver takes them.
-        let addresses: Option<Vec<u8>> = match (proto, ip_layer) {
-            (None, _) => Some(Vec::new()),
-            (Some(_), Some(x)) if x.kind == LayerKind::Ipv4 => {
-                Some(frame[x.start + 12..x.start + 20].to_vec())
-            }
-            (Some(_), Some(x)) => {
-                let k = ip.unwrap_or(0);
-                ipv6_final_dst(frame, &layers, k, i).map(|dst| {
-                    let src = home_address(frame, &layers, k, i)
-                        .unwrap_or_else(|| frame[x.start + 8..x.start + 24].try_into().unwrap());
-                    [src, dst].concat()
-                })
-            }
-            (Some(_), None) => None,
-        };
+        let addresses = pseudo_addresses(frame, &layers, i, proto.is_some(), ip);
         let invariant = if (cut || frag) && !absent {
             addresses.as_ref().map(|a| ones_sum(&[a, region]))
         } else {
@@ -280,23 +314,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
                 }
                 _ => None,
             };
-            // Coverage short of the whole message: UDP-Lite's coverage
-            // field, DCCP's CsCov, a PIM Register's 8-byte header.
-            let covered = match (l.kind, proto) {
-                (LayerKind::Payload, Some(136)) => match usize::from(be16(region, 4)) {
-                    0 => region.len(),
-                    n => n.min(region.len()),
-                },
-                (LayerKind::Payload, Some(33)) => match region[4] & 0x0F {
-                    0 => region.len(),
-                    cscov => {
-                        let data_offset = usize::from(region[4] >> 4) * 4;
-                        (data_offset + (usize::from(cscov) - 1) * 4).min(region.len())
-                    }
-                },
-                (LayerKind::Payload, Some(103)) if region[0] & 0x0F == 1 => 8.min(region.len()),
-                _ => region.len(),
-            };
+            let covered = covered_len(l.kind, proto, region);
             let region = &region[..covered.max(at - l.start + 2)];
             expected = pseudo.map(|p| {
                 let c = compute(&p, region, at - l.start);
