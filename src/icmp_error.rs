@@ -45,8 +45,8 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::{Error, Layer};
 use crate::ethernet::MacAddr;
-use crate::icmpv4::{self, Icmpv4Header, Icmpv4Mut, Icmpv4Type};
-use crate::icmpv6::{self, Icmpv6Header, Icmpv6Mut, Icmpv6Type};
+use crate::icmpv4::{self, Icmpv4Code, Icmpv4Header, Icmpv4Mut, Icmpv4Type};
+use crate::icmpv6::{self, Icmpv6Code, Icmpv6Header, Icmpv6Mut, Icmpv6Type};
 use crate::ip::{Dscp, Ecn, IpProtocol};
 use crate::ipv4::{self, Ipv4, Ipv4Header};
 use crate::ipv6::{self, Ipv6, Ipv6Header};
@@ -73,30 +73,33 @@ pub const IPV6_MAX_LEN: usize = 1280;
 /// [RFC 1812 section 5.2.7.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.2.7.1
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Icmpv4Error {
-    /// Destination unreachable (type 3) with this code: 0 net, 1 host,
-    /// 2 protocol, 3 port, 5 source route failed, 6..=12, 13
-    /// administratively prohibited, ... Code 4 written this way carries a
-    /// next-hop MTU of 0, as routers before RFC 1191 sent it; use
-    /// [`FragmentationNeeded`](Self::FragmentationNeeded) instead.
-    DestinationUnreachable(u8),
-    /// Destination unreachable, code 4 ([`icmpv4::CODE_FRAG_NEEDED`]):
+    /// Destination unreachable (type 3) with this code
+    /// ([`Icmpv4Code::NET_UNREACHABLE`], [`HOST_UNREACHABLE`](Icmpv4Code::HOST_UNREACHABLE),
+    /// [`PORT_UNREACHABLE`](Icmpv4Code::PORT_UNREACHABLE),
+    /// [`ADMIN_PROHIBITED`](Icmpv4Code::ADMIN_PROHIBITED), ...). Code 4
+    /// written this way carries a next-hop MTU of 0, as routers before
+    /// RFC 1191 sent it; use [`FragmentationNeeded`](Self::FragmentationNeeded) instead.
+    DestinationUnreachable(Icmpv4Code),
+    /// Destination unreachable, code 4 ([`Icmpv4Code::FRAG_NEEDED`]):
     /// the datagram needs fragmenting but has DF set. Carries the MTU of
     /// the next-hop link ([RFC 1191 section 4]).
     ///
     /// [RFC 1191 section 4]: https://www.rfc-editor.org/rfc/rfc1191#section-4
     FragmentationNeeded {
-        /// The MTU of the link the datagram did not fit, in octets.
-        next_hop_mtu: u16,
+        /// The MTU of the link the datagram did not fit (the next-hop
+        /// MTU), in octets.
+        mtu: u16,
     },
-    /// Time exceeded (type 11): code 0 TTL exceeded in transit, code 1
-    /// fragment reassembly time exceeded.
-    TimeExceeded(u8),
-    /// Parameter problem (type 12): code 0 with a pointer to the octet of
-    /// the offending datagram (from its IP header) where the problem is,
-    /// code 1 a required option is missing, code 2 bad length.
+    /// Time exceeded (type 11): [`Icmpv4Code::TTL_EXCEEDED`] in transit,
+    /// or [`Icmpv4Code::REASSEMBLY_TIME_EXCEEDED`].
+    TimeExceeded(Icmpv4Code),
+    /// Parameter problem (type 12): [`Icmpv4Code::POINTER_INDICATES_ERROR`]
+    /// with a pointer to the octet of the offending datagram (from its IP
+    /// header) where the problem is, [`Icmpv4Code::MISSING_OPTION`],
+    /// [`Icmpv4Code::BAD_LENGTH`].
     ParameterProblem {
         /// The code.
-        code: u8,
+        code: Icmpv4Code,
         /// Offset of the offending octet in the quoted datagram.
         pointer: u8,
     },
@@ -115,12 +118,12 @@ impl Icmpv4Error {
     }
 
     /// The code.
-    pub const fn code(&self) -> u8 {
+    pub const fn code(&self) -> Icmpv4Code {
         match *self {
             Self::DestinationUnreachable(code)
             | Self::TimeExceeded(code)
             | Self::ParameterProblem { code, .. } => code,
-            Self::FragmentationNeeded { .. } => icmpv4::CODE_FRAG_NEEDED,
+            Self::FragmentationNeeded { .. } => Icmpv4Code::FRAG_NEEDED,
         }
     }
 
@@ -128,7 +131,7 @@ impl Icmpv4Error {
     /// bits, the pointer in the high 8, else 0.
     pub const fn rest_of_header(&self) -> u32 {
         match *self {
-            Self::FragmentationNeeded { next_hop_mtu } => next_hop_mtu as u32,
+            Self::FragmentationNeeded { mtu } => mtu as u32,
             Self::ParameterProblem { pointer, .. } => (pointer as u32) << 24,
             _ => 0,
         }
@@ -150,25 +153,25 @@ impl Icmpv4Error {
 /// [RFC 4443 section 3]: https://www.rfc-editor.org/rfc/rfc4443#section-3
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Icmpv6Error {
-    /// Destination unreachable (type 1) with this code: 0 no route, 1
-    /// administratively prohibited, 2 beyond scope of source address, 3
-    /// address unreachable, 4 port unreachable, 5 source address failed
-    /// policy, 6 reject route.
-    DestinationUnreachable(u8),
+    /// Destination unreachable (type 1) with this code
+    /// ([`Icmpv6Code::NO_ROUTE`], [`ADDRESS_UNREACHABLE`](Icmpv6Code::ADDRESS_UNREACHABLE),
+    /// [`PORT_UNREACHABLE`](Icmpv6Code::PORT_UNREACHABLE), ...).
+    DestinationUnreachable(Icmpv6Code),
     /// Packet too big (type 2, code 0), with the MTU of the next-hop link.
     PacketTooBig {
         /// The MTU of the link the packet did not fit, in octets.
         mtu: u32,
     },
-    /// Time exceeded (type 3): code 0 hop limit exceeded in transit,
-    /// code 1 fragment reassembly time exceeded.
-    TimeExceeded(u8),
-    /// Parameter problem (type 4): code 0 erroneous header field, 1
-    /// unrecognized next header, 2 unrecognized IPv6 option, with a
+    /// Time exceeded (type 3): [`Icmpv6Code::HOP_LIMIT_EXCEEDED`] in
+    /// transit, or [`Icmpv6Code::REASSEMBLY_TIME_EXCEEDED`].
+    TimeExceeded(Icmpv6Code),
+    /// Parameter problem (type 4): [`Icmpv6Code::ERRONEOUS_HEADER_FIELD`],
+    /// [`UNRECOGNIZED_NEXT_HEADER`](Icmpv6Code::UNRECOGNIZED_NEXT_HEADER),
+    /// [`UNRECOGNIZED_OPTION`](Icmpv6Code::UNRECOGNIZED_OPTION), ..., with a
     /// pointer to the offending octet of the quoted packet.
     ParameterProblem {
         /// The code.
-        code: u8,
+        code: Icmpv6Code,
         /// Offset of the offending octet in the quoted packet, from its
         /// IPv6 header.
         pointer: u32,
@@ -187,12 +190,12 @@ impl Icmpv6Error {
     }
 
     /// The code.
-    pub const fn code(&self) -> u8 {
+    pub const fn code(&self) -> Icmpv6Code {
         match *self {
             Self::DestinationUnreachable(code)
             | Self::TimeExceeded(code)
             | Self::ParameterProblem { code, .. } => code,
-            Self::PacketTooBig { .. } => 0,
+            Self::PacketTooBig { .. } => Icmpv6Code(0),
         }
     }
 
@@ -301,7 +304,7 @@ fn quote_len(
 /// ```
 /// use core::net::Ipv4Addr;
 /// use wireview::icmp_error::{icmpv4_error, ErrorOptions, Icmpv4Error};
-/// use wireview::{Icmpv4, Icmpv4Type, IpProtocol, Ipv4, Ipv4Header};
+/// use wireview::{Icmpv4, Icmpv4Code, Icmpv4Type, IpProtocol, Ipv4, Ipv4Header};
 ///
 /// // A UDP datagram whose TTL ran out at this router.
 /// let mut offending = [0u8; 48];
@@ -317,12 +320,12 @@ fn quote_len(
 ///
 /// let mut buf = [0u8; 576];
 /// let router = Ipv4Addr::new(192, 0, 2, 1);
-/// let n = icmpv4_error(&mut buf, router, Icmpv4Error::TimeExceeded(0), &offending, &ErrorOptions::default())?;
+/// let n = icmpv4_error(&mut buf, router, Icmpv4Error::TimeExceeded(Icmpv4Code::TTL_EXCEEDED), &offending, &ErrorOptions::default())?;
 /// let ip = Ipv4::new(&buf[..n])?;
 /// assert_eq!((ip.src(), ip.dst(), ip.tos(), ip.ttl()), (router, Ipv4Addr::new(192, 0, 2, 7), 0xC0, 64));
 /// assert!(ip.verify_checksum());
 /// let icmp = Icmpv4::new(ip.payload())?;
-/// assert_eq!((icmp.msg_type(), icmp.code()), (Icmpv4Type::TIME_EXCEEDED, 0));
+/// assert_eq!((icmp.msg_type(), icmp.code()), (Icmpv4Type::TIME_EXCEEDED, Icmpv4Code::TTL_EXCEEDED));
 /// assert!(icmp.verify_checksum());
 /// assert_eq!(icmp.quoted(), &offending[..]);
 /// # Ok::<(), wireview::Error>(())
@@ -718,7 +721,7 @@ fn is_ipv6_host(addr: Ipv6Addr) -> bool {
 ///
 /// ```
 /// use wireview::icmp_error::{may_send_icmpv6, Arrival, Icmpv6Error, Suppressed};
-/// use wireview::{IpProtocol, Ipv6Header};
+/// use wireview::{Icmpv6Code, IpProtocol, Ipv6Header};
 ///
 /// let mut packet = [0u8; 48];
 /// Ipv6Header {
@@ -729,7 +732,7 @@ fn is_ipv6_host(addr: Ipv6Addr) -> bool {
 ///     ..Ipv6Header::default()
 /// }
 /// .emit(&mut packet)?;
-/// let unreachable = Icmpv6Error::DestinationUnreachable(4);
+/// let unreachable = Icmpv6Error::DestinationUnreachable(Icmpv6Code::PORT_UNREACHABLE);
 /// assert_eq!(may_send_icmpv6(&packet, &unreachable, Arrival::default()), Err(Suppressed::IpMulticast));
 /// // Path MTU discovery works for multicast too.
 /// let too_big = Icmpv6Error::PacketTooBig { mtu: 1280 };
@@ -752,10 +755,14 @@ pub fn may_send_icmpv6(
     }
     let multicast_exception = match *error {
         Icmpv6Error::PacketTooBig { .. } => true,
-        Icmpv6Error::ParameterProblem { code: 2, pointer } => usize::try_from(pointer)
-            .ok()
-            .and_then(|p| offending.get(p))
-            .is_some_and(|&option_type| option_type >> 6 == 0b10),
+        Icmpv6Error::ParameterProblem { code, pointer }
+            if code == Icmpv6Code::UNRECOGNIZED_OPTION =>
+        {
+            usize::try_from(pointer)
+                .ok()
+                .and_then(|p| offending.get(p))
+                .is_some_and(|&option_type| option_type >> 6 == 0b10)
+        }
         _ => false,
     };
     if ip.dst().is_multicast() && !multicast_exception {
@@ -886,7 +893,7 @@ mod tests {
         let n = icmpv4_error(
             &mut buf,
             Ipv4Addr::new(10, 9, 1, 1),
-            Icmpv4Error::TimeExceeded(0),
+            Icmpv4Error::TimeExceeded(Icmpv4Code::TTL_EXCEEDED),
             &V4_TTL1,
             &opts,
         )
@@ -906,7 +913,7 @@ mod tests {
             ..ErrorOptions::default()
         };
         let mut buf = [0u8; 1500];
-        let error = Icmpv4Error::FragmentationNeeded { next_hop_mtu: 1280 };
+        let error = Icmpv4Error::FragmentationNeeded { mtu: 1280 };
         let n = icmpv4_error(
             &mut buf,
             Ipv4Addr::new(10, 9, 1, 1),
@@ -918,7 +925,7 @@ mod tests {
         assert_eq!(n, 576);
         assert_eq!(&buf[..n], &expected[..]);
         let icmp = Icmpv4::new(&buf[20..n]).unwrap();
-        assert_eq!(icmp.next_hop_mtu(), 1280);
+        assert_eq!(icmp.mtu(), 1280);
     }
 
     #[test]
@@ -940,13 +947,13 @@ mod tests {
         let n = icmpv6_error(
             &mut buf,
             Ipv6Addr::from(V6_ROUTER),
-            Icmpv6Error::TimeExceeded(0),
+            Icmpv6Error::TimeExceeded(Icmpv6Code::HOP_LIMIT_EXCEEDED),
             &offending,
             &opts,
         )
         .unwrap();
         assert_eq!(&buf[..n], &expected[..]);
-        let error = Icmpv6Error::TimeExceeded(0);
+        let error = Icmpv6Error::TimeExceeded(Icmpv6Code::HOP_LIMIT_EXCEEDED);
         assert_eq!(
             may_send_icmpv6(&offending, &error, Arrival::default()),
             Ok(())
@@ -985,18 +992,18 @@ mod tests {
     #[test]
     fn every_kind_has_its_type_code_and_rest() {
         let v4 = [
-            (Icmpv4Error::DestinationUnreachable(3), 3, 3, 0),
-            (Icmpv4Error::DestinationUnreachable(13), 3, 13, 0),
+            (Icmpv4Error::DestinationUnreachable(Icmpv4Code(3)), 3, 3, 0),
             (
-                Icmpv4Error::FragmentationNeeded { next_hop_mtu: 1492 },
+                Icmpv4Error::DestinationUnreachable(Icmpv4Code(13)),
                 3,
-                4,
-                1492,
+                13,
+                0,
             ),
-            (Icmpv4Error::TimeExceeded(1), 11, 1, 0),
+            (Icmpv4Error::FragmentationNeeded { mtu: 1492 }, 3, 4, 1492),
+            (Icmpv4Error::TimeExceeded(Icmpv4Code(1)), 11, 1, 0),
             (
                 Icmpv4Error::ParameterProblem {
-                    code: 0,
+                    code: Icmpv4Code(0),
                     pointer: 9,
                 },
                 12,
@@ -1005,25 +1012,28 @@ mod tests {
             ),
         ];
         for (e, t, c, rest) in v4 {
-            assert_eq!((e.msg_type().0, e.code(), e.rest_of_header()), (t, c, rest));
+            assert_eq!(
+                (e.msg_type().0, e.code().0, e.rest_of_header()),
+                (t, c, rest)
+            );
             let mut b = [0u8; 8];
             e.header().emit(&mut b).unwrap();
             let icmp = Icmpv4::new(&b[..]).unwrap();
-            assert_eq!((icmp.msg_type().0, icmp.code()), (t, c));
+            assert_eq!((icmp.msg_type().0, icmp.code().0), (t, c));
             if c == 4 {
-                assert_eq!(icmp.next_hop_mtu(), 1492);
+                assert_eq!(icmp.mtu(), 1492);
             }
             if t == 12 {
                 assert_eq!(icmp.pointer(), 9);
             }
         }
         let v6 = [
-            (Icmpv6Error::DestinationUnreachable(4), 1, 4, 0),
+            (Icmpv6Error::DestinationUnreachable(Icmpv6Code(4)), 1, 4, 0),
             (Icmpv6Error::PacketTooBig { mtu: 1280 }, 2, 0, 1280),
-            (Icmpv6Error::TimeExceeded(1), 3, 1, 0),
+            (Icmpv6Error::TimeExceeded(Icmpv6Code(1)), 3, 1, 0),
             (
                 Icmpv6Error::ParameterProblem {
-                    code: 1,
+                    code: Icmpv6Code(1),
                     pointer: 40,
                 },
                 4,
@@ -1032,7 +1042,10 @@ mod tests {
             ),
         ];
         for (e, t, c, rest) in v6 {
-            assert_eq!((e.msg_type().0, e.code(), e.rest_of_header()), (t, c, rest));
+            assert_eq!(
+                (e.msg_type().0, e.code().0, e.rest_of_header()),
+                (t, c, rest)
+            );
         }
     }
 
@@ -1041,7 +1054,7 @@ mod tests {
         let mut offending = V4_BIG_HEAD.to_vec();
         offending.extend_from_slice(&pattern(1400));
         let src = Ipv4Addr::new(10, 9, 1, 1);
-        let e = Icmpv4Error::TimeExceeded(0);
+        let e = Icmpv4Error::TimeExceeded(Icmpv4Code::TTL_EXCEEDED);
         let opts = ErrorOptions::default();
         let mut buf = [0u8; 100];
         // 100 octets: 28 of headers, 72 of quote.
@@ -1077,7 +1090,7 @@ mod tests {
 
         let offending = v6_big();
         let src6 = Ipv6Addr::from(V6_ROUTER);
-        let e6 = Icmpv6Error::TimeExceeded(0);
+        let e6 = Icmpv6Error::TimeExceeded(Icmpv6Code::HOP_LIMIT_EXCEEDED);
         let mut buf = [0u8; 200];
         assert_eq!(icmpv6_error(&mut buf, src6, e6, &offending, &opts), Ok(200));
         assert_eq!(&buf[48..200], &offending[..152]);
@@ -1115,7 +1128,7 @@ mod tests {
         let n = icmpv4_error(
             &mut buf,
             Ipv4Addr::new(10, 9, 1, 1),
-            Icmpv4Error::TimeExceeded(0),
+            Icmpv4Error::TimeExceeded(Icmpv4Code::TTL_EXCEEDED),
             &padded,
             &ErrorOptions::default(),
         )
@@ -1126,7 +1139,7 @@ mod tests {
         let n = icmpv6_error(
             &mut buf,
             Ipv6Addr::from(V6_ROUTER),
-            Icmpv6Error::TimeExceeded(0),
+            Icmpv6Error::TimeExceeded(Icmpv6Code::HOP_LIMIT_EXCEEDED),
             &padded6,
             &ErrorOptions::default(),
         )
@@ -1265,11 +1278,11 @@ mod tests {
         const H: &str = "2001:db8::7";
         const D: &str = "2001:db8:2::1";
         const M: &str = "ff02::1";
-        let unreach = Icmpv6Error::DestinationUnreachable(4);
-        let exceeded = Icmpv6Error::TimeExceeded(0);
+        let unreach = Icmpv6Error::DestinationUnreachable(Icmpv6Code::PORT_UNREACHABLE);
+        let exceeded = Icmpv6Error::TimeExceeded(Icmpv6Code::HOP_LIMIT_EXCEEDED);
         let too_big = Icmpv6Error::PacketTooBig { mtu: 1280 };
-        let pp2 = |pointer| Icmpv6Error::ParameterProblem { code: 2, pointer };
-        let pp0 = Icmpv6Error::ParameterProblem { code: 0, pointer: 42 };
+        let pp2 = |pointer| Icmpv6Error::ParameterProblem { code: Icmpv6Code::UNRECOGNIZED_OPTION, pointer };
+        let pp0 = Icmpv6Error::ParameterProblem { code: Icmpv6Code::ERRONEOUS_HEADER_FIELD, pointer: 42 };
         let icmp = |t: u8| [t, 0, 0, 0, 0, 0, 0, 0];
         let link_mc = Arrival { link_multicast: true, ..UNICAST };
         // A fragment header (M set) with this offset and next header, then 8 octets.
@@ -1399,10 +1412,10 @@ mod tests {
             opts in (any::<u8>(), any::<u8>(), any::<u16>()),
         ) {
             let error = match kind {
-                0 => Icmpv4Error::DestinationUnreachable(code),
-                1 => Icmpv4Error::FragmentationNeeded { next_hop_mtu: mtu },
-                2 => Icmpv4Error::TimeExceeded(code & 1),
-                _ => Icmpv4Error::ParameterProblem { code: 0, pointer: code },
+                0 => Icmpv4Error::DestinationUnreachable(Icmpv4Code(code)),
+                1 => Icmpv4Error::FragmentationNeeded { mtu },
+                2 => Icmpv4Error::TimeExceeded(Icmpv4Code(code & 1)),
+                _ => Icmpv4Error::ParameterProblem { code: Icmpv4Code::POINTER_INDICATES_ERROR, pointer: code },
             };
             let options = ErrorOptions { hop_limit: opts.0, tos: opts.1, identification: opts.2, ..ErrorOptions::default() };
             let src = Ipv4Addr::new(192, 0, 2, 1);
@@ -1457,10 +1470,10 @@ mod tests {
             let len = offending.len();
             offending.extend(std::iter::repeat_n(0xEE, pad));
             let error = match kind {
-                0 => Icmpv6Error::DestinationUnreachable(value as u8),
+                0 => Icmpv6Error::DestinationUnreachable(Icmpv6Code(value as u8)),
                 1 => Icmpv6Error::PacketTooBig { mtu: value },
-                2 => Icmpv6Error::TimeExceeded(value as u8 & 1),
-                _ => Icmpv6Error::ParameterProblem { code: value as u8 % 3, pointer: value },
+                2 => Icmpv6Error::TimeExceeded(Icmpv6Code(value as u8 & 1)),
+                _ => Icmpv6Error::ParameterProblem { code: Icmpv6Code(value as u8 % 3), pointer: value },
             };
             let options = ErrorOptions { hop_limit: opts.0, traffic_class: opts.1, flow_label: opts.2, ..ErrorOptions::default() };
             let router: Ipv6Addr = "2001:db8:1::1".parse().unwrap();
@@ -1489,7 +1502,7 @@ mod tests {
         #[test]
         fn may_send_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..120), pointer in any::<u32>()) {
             let _ = may_send_icmpv4(&bytes, Arrival::default());
-            let e = Icmpv6Error::ParameterProblem { code: 2, pointer };
+            let e = Icmpv6Error::ParameterProblem { code: Icmpv6Code::UNRECOGNIZED_OPTION, pointer };
             let _ = may_send_icmpv6(&bytes, &e, Arrival::default());
             let mut v6 = bytes.clone();
             if v6.len() >= 40 {

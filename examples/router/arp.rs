@@ -17,7 +17,8 @@ use std::sync::Mutex;
 use core::net::Ipv4Addr;
 use wireview::icmpv6::Icmpv6Mut;
 use wireview::{
-    ArpHeader, EtherType, EthernetHeader, Icmpv6Header, Icmpv6Type, IpProtocol, Ipv6Header, MacAddr,
+    ArpHeader, EtherType, EthernetHeader, Icmpv6Code, Icmpv6Header, Icmpv6Type, IpProtocol,
+    Ipv6Header, MacAddr,
 };
 
 /// How many neighbours the table holds; the oldest slot is reused when full.
@@ -162,7 +163,7 @@ fn nd_frame(
     let msg = &mut buf[54..54 + ND_LEN];
     Icmpv6Header {
         msg_type,
-        code: 0,
+        code: Icmpv6Code(0),
         rest_of_header: flags,
     }
     .emit(msg)

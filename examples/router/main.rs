@@ -63,8 +63,9 @@ mod linux {
         Icmpv4Error, Icmpv6Error,
     };
     use wireview::{
-        Arp, ArpHeader, ArpOperation, EtherType, Ethernet, EthernetHeader, Icmpv4Mut, Icmpv4Type,
-        Icmpv6Mut, Icmpv6Type, IpProtocol, Ipv4, Ipv4Mut, Ipv6, Ipv6Mut, MacAddr,
+        Arp, ArpHeader, ArpOperation, EtherType, Ethernet, EthernetHeader, Icmpv4Code, Icmpv4Mut,
+        Icmpv4Type, Icmpv6Code, Icmpv6Mut, Icmpv6Type, IpProtocol, Ipv4, Ipv4Mut, Ipv6, Ipv6Mut,
+        MacAddr,
     };
 
     use super::arp::{self, Neighbours};
@@ -373,34 +374,29 @@ mod linux {
                 self.error4(
                     iface,
                     &frame[ETH..ETH + len],
-                    Icmpv4Error::DestinationUnreachable(0),
+                    Icmpv4Error::DestinationUnreachable(Icmpv4Code::NET_UNREACHABLE),
                     arrival,
                     scratch,
                 );
                 return;
             };
-            // RFC 1812 5.3.1: check, then decrement; an expiring datagram
-            // is quoted as it came.
-            if ttl <= 1 {
-                self.error4(
-                    iface,
-                    &frame[ETH..ETH + len],
-                    Icmpv4Error::TimeExceeded(0),
-                    arrival,
-                    scratch,
-                );
-                return;
-            }
+            // Linux's order (ip_forward): TTL, then MTU, then decrement;
+            // both errors quote the datagram as it came (RFC 1812 5.3.1:
+            // check, then decrement).
             let mtu = self.ifaces[out].mtu;
-            if len > mtu && df {
+            if len > mtu && df && ttl > 1 {
                 let error = Icmpv4Error::FragmentationNeeded {
-                    next_hop_mtu: mtu.min(usize::from(u16::MAX)) as u16,
+                    mtu: mtu.min(usize::from(u16::MAX)) as u16,
                 };
                 self.error4(iface, &frame[ETH..ETH + len], error, arrival, scratch);
                 return;
             }
             let mut ip = Ipv4Mut::new(&mut frame[ETH..ETH + len]).expect("checked above");
-            ip.set_ttl(ttl - 1);
+            if ip.decrement_ttl().is_expired() {
+                let error = Icmpv4Error::TimeExceeded(Icmpv4Code::TTL_EXCEEDED);
+                self.error4(iface, &frame[ETH..ETH + len], error, arrival, scratch);
+                return;
+            }
             if let Some(nat) = &self.nat {
                 if out == nat.iface && src != nat.addr {
                     if !nat.outbound(&mut frame[ETH..ETH + len]) {
@@ -464,7 +460,7 @@ mod linux {
                     }
                 }
                 IpProtocol::UDP => {
-                    let error = Icmpv4Error::DestinationUnreachable(3);
+                    let error = Icmpv4Error::DestinationUnreachable(Icmpv4Code::PORT_UNREACHABLE);
                     self.error4(
                         iface,
                         &frame[ETH..ETH + len],
@@ -562,31 +558,24 @@ mod linux {
                 self.error6(
                     iface,
                     &frame[ETH..ETH + len],
-                    Icmpv6Error::DestinationUnreachable(0),
+                    Icmpv6Error::DestinationUnreachable(Icmpv6Code::NO_ROUTE),
                     arrival,
                     scratch,
                 );
                 return;
             };
-            if hop_limit <= 1 {
-                self.error6(
-                    iface,
-                    &frame[ETH..ETH + len],
-                    Icmpv6Error::TimeExceeded(0),
-                    arrival,
-                    scratch,
-                );
-                return;
-            }
             let mtu = self.ifaces[out].mtu;
-            if len > mtu {
+            if len > mtu && hop_limit > 1 {
                 let error = Icmpv6Error::PacketTooBig { mtu: mtu as u32 };
                 self.error6(iface, &frame[ETH..ETH + len], error, arrival, scratch);
                 return;
             }
-            Ipv6Mut::new(&mut frame[ETH..ETH + len])
-                .expect("checked above")
-                .set_hop_limit(hop_limit - 1);
+            let mut ip = Ipv6Mut::new(&mut frame[ETH..ETH + len]).expect("checked above");
+            if ip.decrement_hop_limit().is_expired() {
+                let error = Icmpv6Error::TimeExceeded(Icmpv6Code::HOP_LIMIT_EXCEEDED);
+                self.error6(iface, &frame[ETH..ETH + len], error, arrival, scratch);
+                return;
+            }
             self.count(C::Fwd6);
             self.send_ip(out, IpAddr::V6(next_hop), frame, len, scratch);
         }
@@ -657,7 +646,7 @@ mod linux {
                     }
                 }
                 IpProtocol::UDP => {
-                    let error = Icmpv6Error::DestinationUnreachable(4);
+                    let error = Icmpv6Error::DestinationUnreachable(Icmpv6Code::PORT_UNREACHABLE);
                     self.error6(
                         iface,
                         &frame[ETH..ETH + len],
