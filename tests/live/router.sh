@@ -30,9 +30,14 @@ if [ "$(id -u)" != 0 ]; then
     echo "0 passed, 1 failed"
     exit 2
 fi
-for tool in ip python3 timeout; do
+# ping and tracepath come from Debian's iputils-ping / iputils-tracepath;
+# under CI (CI=true) they are installed when missing.
+if ! command -v ping >/dev/null && [ "${CI:-}" = true ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && apt-get install -y -qq iputils-ping iputils-tracepath) >/dev/null 2>&1
+fi
+for tool in ip ping python3 timeout; do
     if ! command -v "$tool" >/dev/null; then
-        echo "tests/live/router.sh: $tool is missing"
+        echo "tests/live/router.sh: $tool is missing (ping: apt-get install iputils-ping)"
         echo "0 passed, 1 failed"
         exit 2
     fi
