@@ -63,9 +63,9 @@ mod linux {
         Icmpv4Error, Icmpv6Error,
     };
     use wireview::{
-        Arp, ArpHeader, ArpOperation, EtherType, Ethernet, EthernetHeader, Icmpv4Code, Icmpv4Mut,
-        Icmpv4Type, Icmpv6Code, Icmpv6Mut, Icmpv6Type, IpProtocol, Ipv4, Ipv4Mut, Ipv6, Ipv6Mut,
-        MacAddr,
+        Arp, ArpHeader, ArpOperation, EtherType, Ethernet, EthernetHeader, Icmpv4, Icmpv4Code,
+        Icmpv4Mut, Icmpv4Type, Icmpv6, Icmpv6Code, Icmpv6Mut, Icmpv6Type, IpProtocol, Ipv4,
+        Ipv4Mut, Ipv6, Ipv6Mut, MacAddr,
     };
 
     use super::arp::{self, Neighbours};
@@ -443,7 +443,10 @@ mod linux {
             let (src, dst) = (ip.src(), ip.dst());
             match ip.protocol() {
                 IpProtocol::ICMP if !ip.is_fragment() => {
-                    if ip.payload().first() != Some(&Icmpv4Type::ECHO_REQUEST.0) {
+                    let request = Icmpv4::new(ip.payload()).is_ok_and(|icmp| {
+                        icmp.msg_type() == Icmpv4Type::ECHO_REQUEST && icmp.verify_checksum()
+                    });
+                    if !request {
                         return;
                     }
                     let mut ip = Ipv4Mut::new(&mut frame[ETH..ETH + len]).expect("checked");
@@ -591,6 +594,10 @@ mod linux {
                 return;
             }
             let msg = ip.payload();
+            if !Icmpv6::new(msg).is_ok_and(|icmp| icmp.verify_checksum(ip.src(), ip.dst())) {
+                self.count(C::BadHeader);
+                return;
+            }
             let Some((target, lla)) = arp::parse_nd(msg) else {
                 return;
             };
@@ -628,7 +635,11 @@ mod linux {
             let (src, dst) = (ip.src(), ip.dst());
             match ip.next_header() {
                 IpProtocol::ICMPV6 => {
-                    if ip.payload().first() != Some(&Icmpv6Type::ECHO_REQUEST.0) {
+                    let request = Icmpv6::new(ip.payload()).is_ok_and(|icmp| {
+                        icmp.msg_type() == Icmpv6Type::ECHO_REQUEST
+                            && icmp.verify_checksum(src, dst)
+                    });
+                    if !request {
                         return;
                     }
                     let mut ip = Ipv6Mut::new(&mut frame[ETH..ETH + len]).expect("checked");
