@@ -30,7 +30,9 @@
 //! It prints `ready` once its devices exist, and its counters when its
 //! standard input ends (close it, or type a line). The per-packet path
 //! does not allocate: one frame buffer and one scratch buffer per
-//! interface thread, fixed tables.
+//! interface thread, fixed tables (`tests/live/router.sh` counts the heap
+//! allocations with a preloaded malloc counter: the same ~60 of start-up
+//! whether 10 or 35,000 packets were forwarded).
 
 #[cfg(target_os = "linux")]
 mod arp;

@@ -17,7 +17,9 @@
 # the path MTU learned (`ip route get`), fragments reassembled by h2, then
 # with --masquerade the far host seeing the router's address and an ICMP
 # port unreachable reaching the inside socket as ECONNREFUSED, and no
-# checksum or header errors in /proc/net/snmp{,6} of any namespace.
+# checksum or header errors in /proc/net/snmp{,6} of any namespace. With a
+# C compiler at hand it also counts the router's heap allocations (a malloc
+# counter preloaded): forwarding and NAT must not allocate per packet.
 #
 # Prints one line per check and `N passed, M failed` last; exits non-zero
 # on any failure (2 when it cannot run at all). Every wait is bounded.
@@ -57,6 +59,39 @@ IN=${P}in OUT=${P}out
 TMP=$(mktemp -d)
 PASS=0 FAIL=0
 RPID=
+FORWARDED=0
+ALLOCATIONS=
+
+# With a C compiler, the router runs with a malloc counter preloaded, to
+# show that forwarding does not allocate (the count at exit stays at what
+# start-up took, whatever the traffic).
+PRELOAD=
+if command -v cc >/dev/null; then
+    cat >"$TMP/count.c" <<'C'
+#include <stdio.h>
+#include <stddef.h>
+#include <stdatomic.h>
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+static atomic_long n;
+void *malloc(size_t s) { atomic_fetch_add(&n, 1); return __libc_malloc(s); }
+void *calloc(size_t a, size_t b) { atomic_fetch_add(&n, 1); return __libc_calloc(a, b); }
+void *realloc(void *p, size_t s) { atomic_fetch_add(&n, 1); return __libc_realloc(p, s); }
+void *memalign(size_t a, size_t s) { atomic_fetch_add(&n, 1); return __libc_memalign(a, s); }
+void *aligned_alloc(size_t a, size_t s) { atomic_fetch_add(&n, 1); return __libc_memalign(a, s); }
+int posix_memalign(void **p, size_t a, size_t s) {
+    atomic_fetch_add(&n, 1);
+    *p = __libc_memalign(a, s);
+    return *p ? 0 : 12;
+}
+__attribute__((destructor)) static void report(void) {
+    fprintf(stderr, "allocations %ld\n", atomic_load(&n));
+}
+C
+    cc -shared -fPIC -O2 -o "$TMP/count.so" "$TMP/count.c" 2>/dev/null && PRELOAD=$TMP/count.so
+fi
 
 pass() { PASS=$((PASS + 1)); echo "ok   $*"; }
 fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
@@ -84,6 +119,8 @@ stop_router() {
         wait "$RPID" 2>/dev/null
         RPID=
         echo "     router counters: $(grep -v '^ready' "$TMP/router.out" | grep -v ' 0$' | tr '\n' ' ')"
+        FORWARDED=$(awk '/^forwarded_v[46] / { n += $2 } END { print n + 0 }' "$TMP/router.out")
+        ALLOCATIONS=$(awk '/^allocations / { print $2 }' "$TMP/router.err")
     fi
 }
 
@@ -104,7 +141,7 @@ done
 start_router() {
     rm -f "$TMP/ctl" "$TMP/router.out"
     mkfifo "$TMP/ctl"
-    ip netns exec "$R" timeout 900 "$ROUTER" \
+    ip netns exec "$R" timeout 900 env ${PRELOAD:+LD_PRELOAD="$PRELOAD"} "$ROUTER" \
         --iface "$IN,10.9.1.1/24,fd09:1::1/64" \
         --iface "$OUT,10.9.2.1/24,fd09:2::1/64,mtu=1280" \
         "$@" <"$TMP/ctl" >"$TMP/router.out" 2>"$TMP/router.err" &
@@ -271,6 +308,10 @@ check "DF ping too big for the far link gets Frag Needed (IPv4)" \
 check "UDP to a closed far port: ECONNREFUSED (IPv4)" in_h1 python3 "$TMP/tool.py" refused 10.9.2.2 5999
 check "UDP to a closed far port: ECONNREFUSED (IPv6)" in_h1 python3 "$TMP/tool.py" refused fd09:2::2 5999
 stop_router
+if [ -n "$PRELOAD" ]; then
+    check "forwarding does not allocate: ${ALLOCATIONS:-?} allocations in all (start-up included) for $FORWARDED forwarded packets" \
+        test "${ALLOCATIONS:-99999}" -lt 1000 -a "$FORWARDED" -gt 5000
+fi
 
 echo "== --masquerade $OUT"
 if start_router --masquerade "$OUT"; then
@@ -284,6 +325,10 @@ if start_router --masquerade "$OUT"; then
         sh -c "ip netns exec $H1 timeout 10 ping -c 1 -W 2 -t 1 10.9.2.2 | grep -q 'Time to live exceeded'"
     check "IPv6 is routed, not translated" in_h1 ping -6 -c 2 -W 2 fd09:2::2
     stop_router
+    if [ -n "$PRELOAD" ]; then
+        check "NAT does not allocate per packet: ${ALLOCATIONS:-?} allocations in all for $FORWARDED forwarded packets" \
+            test "${ALLOCATIONS:-99999}" -lt 1000 -a "$FORWARDED" -gt 2000
+    fi
 else
     fail "router restarts with --masquerade"
 fi
