@@ -10,10 +10,12 @@
 //! logic); `cargo run --release -p wireview-cli -- dissect` builds faster.
 
 fn main() {
-    let code = wireview_cli::dissect::run(
+    use std::io::IsTerminal;
+    let code = wireview_cli::dissect::run_with_progress(
         std::env::args_os().skip(1),
         &mut std::io::stdout().lock(),
         &mut std::io::stderr(),
+        std::io::stderr().is_terminal() && !std::io::stdout().is_terminal(),
     );
     std::process::exit(code);
 }

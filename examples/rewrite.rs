@@ -14,10 +14,12 @@
 //! in `cli/`, whose `rewrite` module holds the logic).
 
 fn main() {
-    let code = wireview_cli::rewrite::run(
+    use std::io::IsTerminal;
+    let code = wireview_cli::rewrite::run_with_progress(
         std::env::args_os().skip(1),
         &mut std::io::stdout().lock(),
         &mut std::io::stderr(),
+        std::io::stderr().is_terminal(),
     );
     std::process::exit(code);
 }

@@ -6,9 +6,11 @@
 #                          ipv4 target's "script length", so the packet is intact.
 #   fuzz/corpus/walk/      Ethernet frames, whole.
 #   fuzz/corpus/etherparse/  Ethernet frames, whole.
-#   fuzz/corpus/views/     Ethernet frames, whole, and the IPv4/IPv6 packet after
-#                          the Ethernet header and any tags (the views read any
-#                          bytes from their first one; these start them deeper).
+#   fuzz/corpus/views/     Ethernet frames, whole, the IPv4/IPv6 packet after
+#                          the Ethernet header and any tags, its UDP payload,
+#                          and what follows an MPLS or PPPoE EtherType (the
+#                          views read any bytes from their first one; these
+#                          start them deeper).
 #   fuzz/corpus/rewrite/   Ethernet frames plus a trailing 0 byte: the rewrite
 #                          target's "script length", so the frame is intact.
 #   fuzz/corpus/router/    IPv4/IPv6 packets after 3 octets: MTU 1280 (05 00)
@@ -17,13 +19,16 @@
 # are not committed.
 #
 # Usage: fuzz/seeds.sh [capture.pcap ...]
-#   (default: ../shared/corpus/tcpdump/*.pcap next to the crate, and the
-#   crate's examples/data/sample.pcap)
+#   (default: ../shared/corpus/tcpdump/*.pcap and the PPPoE captures of
+#   ../shared/corpus/tcpdump-linktypes next to the crate, and the crate's
+#   examples/data/sample.pcap)
 # Classic pcap only (either byte order, µs or ns timestamps); pcapng files are skipped.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ "$#" -eq 0 ]; then
-    set -- "$here"/../../shared/corpus/tcpdump/*.pcap "$here/../examples/data/sample.pcap"
+    set -- "$here"/../../shared/corpus/tcpdump/*.pcap \
+        "$here"/../../shared/corpus/tcpdump-linktypes/pppoe*.pcap \
+        "$here/../examples/data/sample.pcap"
 fi
 for t in checksum ipv4 views walk rewrite etherparse router; do
     mkdir -p "$here/corpus/$t"
@@ -84,6 +89,19 @@ for path in files:
         if ethertype in (0x0800, 0x86DD) and at + 2 < len(frame):
             write("views", frame[at + 2:])
             write("router", b"\x05\x00\x00" + frame[at + 2:])
+            # The UDP payload too, so Geneve, GTP-U, MPLS-over-UDP and
+            # VXLAN headers start a seed.
+            ip = frame[at + 2:]
+            l4 = None
+            if ethertype == 0x0800 and len(ip) >= 20 and ip[9] == 17:
+                l4 = (ip[0] & 0x0F) * 4
+            elif ethertype == 0x86DD and len(ip) >= 40 and ip[6] == 17:
+                l4 = 40
+            if l4 is not None and len(ip) > l4 + 8:
+                write("views", ip[l4 + 8:])
+        if ethertype in (0x8847, 0x8848, 0x8863, 0x8864) and at + 2 < len(frame):
+            # An MPLS label stack or a PPPoE header.
+            write("views", frame[at + 2:])
         if ethertype == 0x0800 and at + 2 < len(frame):
             write("ipv4", frame[at + 2:] + b"\x00")
 

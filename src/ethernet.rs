@@ -207,8 +207,15 @@ impl EtherType {
     pub const IPV6: EtherType = EtherType(0x86DD);
     /// MPLS unicast ([RFC 3032](https://www.rfc-editor.org/rfc/rfc3032)).
     pub const MPLS: EtherType = EtherType(0x8847);
+    /// MPLS unicast, the same value as [`MPLS`](Self::MPLS) under the name
+    /// RFC 5332 gives it beside [`MPLS_MULTICAST`](Self::MPLS_MULTICAST).
+    pub const MPLS_UNICAST: EtherType = EtherType(0x8847);
     /// MPLS multicast ([RFC 5332](https://www.rfc-editor.org/rfc/rfc5332)).
     pub const MPLS_MULTICAST: EtherType = EtherType(0x8848);
+    /// PPPoE discovery stage ([RFC 2516](https://www.rfc-editor.org/rfc/rfc2516)).
+    pub const PPPOE_DISCOVERY: EtherType = EtherType(0x8863);
+    /// PPPoE session stage ([RFC 2516](https://www.rfc-editor.org/rfc/rfc2516)).
+    pub const PPPOE_SESSION: EtherType = EtherType(0x8864);
     /// IEEE 802.1ad service VLAN tag (S-tag) TPID, the outer tag of QinQ.
     pub const QINQ: EtherType = EtherType(0x88A8);
     /// Link Layer Discovery Protocol (IEEE 802.1AB).

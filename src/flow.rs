@@ -124,6 +124,51 @@ impl FlowKey {
         Some(outer.key)
     }
 
+    /// The key of the innermost IP datagram of an Ethernet frame: for a
+    /// tunnelled packet (GTP-U, Geneve, VXLAN, GRE, MPLS, IP in IP), the
+    /// flow it carries. A GTP-U or Geneve tunnel's own 5-tuple is the same
+    /// for every flow inside it, so a load balancer that spreads those
+    /// flows hashes this key instead. Read as
+    /// [`from_ethernet`](Self::from_ethernet) reads.
+    ///
+    /// ```
+    /// use wireview::flow::FlowKey;
+    /// use wireview::tunnel::{encap_gtpu, GtpuEncap, OuterIp};
+    /// use wireview::{IpProtocol, Ipv4Header};
+    ///
+    /// // An IPv4/UDP datagram (ports 1000 -> 53) in a GTP-U tunnel.
+    /// let mut buf = [0u8; 20 + 8 + 8 + 28 + 14];
+    /// let inner = Ipv4Header { protocol: IpProtocol::UDP, payload_len: 8, ..Ipv4Header::default() };
+    /// inner.emit(&mut buf[50..])?;
+    /// buf[70..76].copy_from_slice(&[0x03, 0xE8, 0x00, 0x35, 0x00, 0x08]);
+    /// let g = GtpuEncap { teid: 1, sequence_number: None, pdu_session: None,
+    ///                     src_port: 2152, dst_port: 2152, udp_checksum: false };
+    /// let start = encap_gtpu(&mut buf, 50, 78, &OuterIp::V4(Ipv4Header::default()), &g)?;
+    /// buf[start - 14 + 12..start].copy_from_slice(&[0x08, 0x00]);
+    /// let frame = &buf[start - 14..];
+    /// let outer = FlowKey::from_ethernet(frame).unwrap();
+    /// let inner = FlowKey::inner_from_ethernet(frame).unwrap();
+    /// assert_eq!((outer.src_port, outer.dst_port), (2152, 2152));
+    /// assert_eq!((inner.src_port, inner.dst_port), (1000, 53));
+    /// # Ok::<(), wireview::Error>(())
+    /// ```
+    pub fn inner_from_ethernet(frame: &[u8]) -> Option<FlowKey> {
+        Self::inner_from_layers(frame, &Layers::from_ethernet_capture(frame))
+    }
+
+    /// The key of the innermost IP datagram of an already walked buffer
+    /// (see [`inner_from_ethernet`](Self::inner_from_ethernet)).
+    pub fn inner_from_layers(buf: &[u8], layers: &Layers) -> Option<FlowKey> {
+        let ip = layers.iter().rfind(|l| l.kind.is_ip())?;
+        let inner = datagram(buf.get(ip.range())?)?;
+        if !inner.fragment {
+            if let Some(quoted) = quoted_datagram(inner.key.protocol, inner.upper) {
+                return Some(quoted.key.reversed());
+            }
+        }
+        Some(inner.key)
+    }
+
     /// The same flow seen from the other end: addresses and ports swapped.
     #[must_use]
     pub const fn reversed(self) -> FlowKey {
@@ -544,6 +589,37 @@ pub(crate) mod tests {
 
     /// Regression: an IPv4 total length of 0 (a TSO / BIG TCP capture)
     /// gave no key, so `tunnel::entropy_port` was constant for such frames.
+    #[test]
+    fn inner_keys_of_mpls_geneve_and_a_vxlan_without_its_i_flag() {
+        use crate::geneve::tests::GENEVE_FRAME;
+        use crate::mpls::tests::MPLS_UDP_FRAME;
+        use crate::walk::tests::VXLAN_ICMP;
+        // MPLS over UDP: the outer key is the tunnel's, the inner one the
+        // ICMP echo's behind the label stack (10.3.0.10 -> 10.1.0.10).
+        let outer = FlowKey::from_ethernet(&MPLS_UDP_FRAME).unwrap();
+        assert_eq!(
+            (outer.protocol, outer.src_port, outer.dst_port),
+            (IpProtocol::UDP, 58699, 6635)
+        );
+        let inner = FlowKey::inner_from_ethernet(&MPLS_UDP_FRAME).unwrap();
+        assert_eq!(inner.src, IpAddr::V4(Ipv4Addr::new(10, 3, 0, 10)));
+        assert_eq!((inner.protocol, inner.src_port), (IpProtocol::ICMP, 0xa6eb));
+        // MPLS straight over Ethernet: the first IP header is the inner one.
+        let mut eth_mpls = MPLS_UDP_FRAME[..14].to_vec();
+        eth_mpls[12..14].copy_from_slice(&[0x88, 0x47]);
+        eth_mpls.extend_from_slice(&MPLS_UDP_FRAME[42..]);
+        assert_eq!(FlowKey::from_ethernet(&eth_mpls), Some(inner));
+        // Geneve: the inner ICMP echo (30.0.0.1 -> 30.0.0.2).
+        let g = FlowKey::inner_from_ethernet(&GENEVE_FRAME).unwrap();
+        assert_eq!(g.dst, IpAddr::V4(Ipv4Addr::new(30, 0, 0, 2)));
+        // VXLAN with the I flag clear: not looked into (RFC 7348).
+        let mut no_i = VXLAN_ICMP;
+        no_i[42] = 0;
+        let key = FlowKey::inner_from_ethernet(&no_i).unwrap();
+        assert_eq!(key, FlowKey::from_ethernet(&no_i).unwrap());
+        assert_eq!(key.dst_port, 4789);
+    }
+
     #[test]
     fn ipv4_total_length_0_has_a_key() {
         let mut frame = TCP_TIMESTAMPS;

@@ -57,6 +57,9 @@ impl IpProtocol {
     pub const IPV6_OPTS: IpProtocol = IpProtocol(60);
     /// SCTP.
     pub const SCTP: IpProtocol = IpProtocol(132);
+    /// MPLS in IP ([RFC 4023](https://www.rfc-editor.org/rfc/rfc4023)): an
+    /// MPLS label stack follows the IP header.
+    pub const MPLS_IN_IP: IpProtocol = IpProtocol(137);
 }
 
 impl fmt::Display for IpProtocol {

@@ -27,8 +27,12 @@ pub mod udp;
 pub mod fragment;
 pub mod icmp_error;
 
+pub mod geneve;
 pub mod gre;
+pub mod gtpu;
 pub mod macsec;
+pub mod mpls;
+pub mod pppoe;
 pub mod vxlan;
 
 pub mod flow;
@@ -58,8 +62,12 @@ pub use icmpv6::{Icmpv6, Icmpv6Code, Icmpv6Header, Icmpv6Mut, Icmpv6Ref, Icmpv6T
 pub use tcp::{Tcp, TcpFlags, TcpHeader, TcpMut, TcpOption, TcpOptions, TcpRef};
 pub use udp::{Udp, UdpHeader, UdpMut, UdpRef};
 
+pub use geneve::{Geneve, GeneveHeader, GeneveMut, GeneveOption, GeneveOptions, GeneveRef};
 pub use gre::{Gre, GreHeader, GreMut, GreRef};
+pub use gtpu::{Gtpu, GtpuHeader, GtpuMessageType, GtpuMut, GtpuRef, PduSession};
 pub use macsec::{Macsec, MacsecHeader, MacsecMut, MacsecRef, Sci};
+pub use mpls::{Label, Mpls, MplsHeader, MplsMut, MplsRef, MplsStack, MplsStackMut, MplsStackRef};
+pub use pppoe::{PppProtocol, Pppoe, PppoeCode, PppoeDiscovery, PppoeHeader, PppoeMut, PppoeRef};
 pub use vxlan::{Vni, Vxlan, VxlanHeader, VxlanMut, VxlanRef};
 
 pub use flow::FlowKey;

@@ -87,6 +87,7 @@ use crate::field;
 use crate::ip::{Dscp, Ecn, Hop, IpProtocol};
 use crate::ipv4::Ipv4;
 use crate::ipv6_ext::{home_address_range, Ipv6ExtKind, Ipv6Fragment, Ipv6Routing};
+use crate::mpls::Label;
 use crate::vlan::Vid;
 use crate::vxlan::Vni;
 use crate::walk::{Layer, LayerKind, Layers, Walker, GRE_CSUM, PARTIAL};
@@ -113,6 +114,29 @@ const PSEUDO_PROTOCOLS: [(u8, usize, bool, Rule); 6] = [
     (135, 4, false, Rule::Plain), // IPv6 Mobility Header, RFC 6275 section 6.1.1
     (136, 6, true, Rule::Udp),    // UDP-Lite, RFC 3828 section 3.1
 ];
+
+/// The longest piece a write is fixed up in at once.
+const PIECE: usize = 64;
+
+/// The longest field a typed setter writes (an IPv6 address).
+const FIELD: usize = 16;
+
+/// The part of the change of `old` to `new` at `at` (`whole`, as seen from
+/// offset 0) that lies in `r`, as seen from `r`'s start: a range that holds
+/// the whole run shifts `whole` (only the parity of offsets matters), one
+/// that holds part of it takes its own share.
+#[inline]
+fn clip(at: usize, old: &[u8], new: &[u8], whole: Delta, r: &Range<usize>) -> Delta {
+    let end = at + new.len();
+    let (s, e) = (at.max(r.start), end.min(r.end));
+    if s == at && e == end {
+        whole.shifted(r.start)
+    } else if s < e {
+        Delta::replace_bytes(s - r.start, &old[s - at..e - at], &new[s - at..e - at])
+    } else {
+        Delta::NONE
+    }
+}
 
 /// A frame and the layers a walk found in it, whose fields can be
 /// rewritten with every covering checksum kept right. See the [module
@@ -266,7 +290,11 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 return Err(e);
             }
         }
-        for l in walked {
+        // A walk's layers nest inside the first one's extent and end with
+        // the last one's header: checking those two catches layers of a
+        // shorter buffer in O(1). Safety does not rest on it: every offset
+        // is checked again where it is used.
+        for l in [walked.get(0), walked.last()].into_iter().flatten() {
             let end = l.end.max(l.header_range().end);
             if end > buf.len() || l.start > end {
                 return Err(Error::OutOfRange {
@@ -295,17 +323,17 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     }
 
     /// The checksum layer `k` holds, if any, with what it covers.
+    #[inline]
     fn cover(&self, k: usize, l: &Layer) -> Option<Cover> {
-        let layers = self.layers.borrow();
-        let flags = layers.flags(k);
+        let flags = || self.layers.borrow().flags(k);
         let (off, rule, pseudo, region) = match l.kind {
             LayerKind::Ipv4 => (10, Rule::Plain, false, l.header_range()),
             LayerKind::Udp => (6, Rule::Udp, true, l.range()),
             LayerKind::Tcp => (16, Rule::Plain, true, l.range()),
-            LayerKind::Icmpv4 if flags & PARTIAL == 0 => (2, Rule::Icmpv4, false, l.range()),
+            LayerKind::Icmpv4 if flags() & PARTIAL == 0 => (2, Rule::Icmpv4, false, l.range()),
             LayerKind::Icmpv4 => (2, Rule::Plain, false, l.range()),
             LayerKind::Icmpv6 => (2, Rule::Plain, true, l.range()),
-            LayerKind::Gre if flags & GRE_CSUM != 0 && l.header_len >= 8 => {
+            LayerKind::Gre if flags() & GRE_CSUM != 0 && l.header_len >= 8 => {
                 (4, Rule::Plain, false, l.range())
             }
             LayerKind::Payload => {
@@ -399,28 +427,38 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// The fields a write must not touch, as `(range, layer, field)`: the
     /// checksum fields, and the length and protocol fields that checksums
     /// take into their pseudo-header.
-    fn protected(&self, k: usize, l: &Layer) -> [(Range<usize>, ErrorLayer, &'static str); 2] {
+    fn protected(&self, k: usize, l: &Layer) -> [(Range<usize>, ErrorLayer, &'static str); 3] {
         let s = l.start;
-        let none = (0..0, ErrorLayer::Packet, "");
+        let none = || (0..0, ErrorLayer::Packet, "");
         let csum = |off: usize, layer| (s + off..s + off + 2, layer, "checksum");
         match l.kind {
             LayerKind::Ipv4 => [
                 csum(10, ErrorLayer::Ipv4),
                 (s + 2..s + 4, ErrorLayer::Ipv4, "total length"),
+                (s + 9..s + 10, ErrorLayer::Ipv4, "protocol"),
             ],
-            LayerKind::Ipv6 => [(s + 4..s + 6, ErrorLayer::Ipv6, "payload length"), none],
+            LayerKind::Ipv6 => [
+                (s + 4..s + 6, ErrorLayer::Ipv6, "payload length"),
+                none(),
+                none(),
+            ],
             LayerKind::Udp => [
                 csum(6, ErrorLayer::Udp),
                 (s + 4..s + 6, ErrorLayer::Udp, "length"),
+                none(),
             ],
-            LayerKind::Tcp => [csum(16, ErrorLayer::Tcp), none],
-            LayerKind::Icmpv4 => [csum(2, ErrorLayer::Icmpv4), none],
-            LayerKind::Icmpv6 => [csum(2, ErrorLayer::Icmpv6), none],
+            LayerKind::Tcp => [csum(16, ErrorLayer::Tcp), none(), none()],
+            LayerKind::Icmpv4 => [csum(2, ErrorLayer::Icmpv4), none(), none()],
+            LayerKind::Icmpv6 => [csum(2, ErrorLayer::Icmpv6), none(), none()],
             LayerKind::Gre | LayerKind::Payload => match self.cover(k, l) {
-                Some(c) => [(c.at..c.at + 2, ErrorLayer::Packet, "checksum"), none],
-                None => [none.clone(), none],
+                Some(c) => [
+                    (c.at..c.at + 2, ErrorLayer::Packet, "checksum"),
+                    none(),
+                    none(),
+                ],
+                None => [none(), none(), none()],
             },
-            _ => [none.clone(), none],
+            _ => [none(), none(), none()],
         }
     }
 
@@ -435,9 +473,9 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::OutOfRange`] when the run ends past the buffer;
     /// [`Error::BadValue`] when it overlaps a checksum field (set those
-    /// through the layer's view) or a length field that a checksum takes
-    /// into its pseudo-header (IPv4 total length, IPv6 payload length, UDP
-    /// length). Nothing is written then.
+    /// through the layer's view) or a field that a checksum takes into its
+    /// pseudo-header besides the addresses (IPv4 total length and
+    /// protocol, IPv6 payload length, UDP length). Nothing is written then.
     pub fn write(&mut self, at: usize, bytes: &[u8]) -> Result<(), Error> {
         let end = at
             .checked_add(bytes.len())
@@ -449,7 +487,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             })?;
         let layers = self.layers.borrow();
         for (k, l) in layers.iter().enumerate() {
-            if at >= l.end && at >= l.header_range().end {
+            // Every protected field lies in its layer's header.
+            if end <= l.start || at >= l.header_range().end {
                 continue;
             }
             for (r, layer, field) in self.protected(k, &l) {
@@ -458,81 +497,139 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 }
             }
         }
-        // Split the run where a layer, header or pseudo-header range
-        // starts or ends, so that each piece lies wholly inside or wholly
-        // outside everything a checksum covers.
-        let mut from = at;
-        while from < end {
-            let to = self.next_cut(from, end);
-            self.write_piece(from, &bytes[from - at..to - at]);
-            from = to;
+        // One's-complement deltas add up, so a long run is fixed up piece
+        // by piece; each piece's old bytes are kept on the stack to clip
+        // against every covered range.
+        for (n, piece) in bytes.chunks(PIECE).enumerate() {
+            self.write_piece(at + n * PIECE, piece);
         }
         Ok(())
     }
 
-    /// The first place after `from` and before `end` where a covered range
-    /// starts or ends (`end` if none).
-    fn next_cut(&self, from: usize, end: usize) -> usize {
-        let layers = self.layers.borrow();
-        let mut cut = end;
-        let mut consider = |b: usize| {
-            if b > from && b < cut {
-                cut = b;
-            }
-        };
-        for (k, l) in layers.iter().enumerate() {
-            consider(l.start);
-            consider(l.header_range().end);
-            consider(l.end);
-            if matches!(
-                l.kind,
-                LayerKind::Udp | LayerKind::Tcp | LayerKind::Icmpv6 | LayerKind::Payload
-            ) {
-                for r in self.pseudo_ranges(k) {
-                    consider(r.start);
-                    consider(r.end);
-                }
-            }
-        }
-        cut
-    }
-
-    /// Writes one piece that lies wholly inside or outside every covered
-    /// range, and fixes the checksums.
+    /// Writes one piece of at most [`PIECE`] bytes and fixes the
+    /// checksums, innermost first, each fixed checksum field carried on as
+    /// a change to the checksums around it.
     fn write_piece(&mut self, at: usize, new: &[u8]) {
         let end = at + new.len();
-        // The change as seen from offset 0 of the buffer; `shifted` moves
-        // it to any range's alignment (only the parity matters).
-        let delta = Delta::replace_bytes(at, &self.buf[at..end], new);
-        self.buf[at..end].copy_from_slice(new);
-        if delta.is_none() {
+        let mut stash = [0u8; PIECE];
+        let old = &mut stash[..new.len()];
+        for (o, (b, n)) in old.iter_mut().zip(self.buf[at..end].iter_mut().zip(new)) {
+            *o = *b;
+            *b = *n;
+        }
+        let old = &*old;
+        if old == new {
             return;
         }
-        // Changes of checksum fields made so far, all inside the layers
-        // still to come around them (a walk's layers nest).
+        // A change may be invisible to a one's-complement sum (0x0000 and
+        // 0xFFFF are one value there) and still matter: an ICMPv4 message
+        // that becomes all zero needs 0xFFFF.
+        let whole = Delta::replace_bytes(at, old, new);
+        let clip = |r: &Range<usize>| clip(at, old, new, whole, r);
+        // Whether the piece touches the pseudo-header addresses of an IP
+        // layer, and then the change it makes to the pseudo-header sum of
+        // every transport layer of that datagram (those up to the next IP
+        // layer).
+        let (pseudo, datagram) = self.pseudo_change(at, end, clip);
+        let top = self.layers.borrow().len();
+        self.fix(at, old, new, whole, top, pseudo, &datagram);
+    }
+
+    /// The typed setters' write: `new` at `at`, a field in the header of
+    /// layer `k` that is no checksum or length field, so that only the
+    /// checksums of layer `k` and of the layers around it can cover it,
+    /// and, for an IPv4 address, those of the transport layers of that
+    /// datagram through their pseudo-header. No layer after them is looked
+    /// at.
+    fn write_field(
+        &mut self,
+        k: usize,
+        at: usize,
+        new: &[u8],
+        ipv4_address: bool,
+    ) -> Result<(), Error> {
+        let end = at
+            .checked_add(new.len())
+            .filter(|&e| e <= self.buf.len() && new.len() <= FIELD)
+            .ok_or(Error::OutOfRange {
+                start: at,
+                end: at.saturating_add(new.len()),
+                len: self.buf.len(),
+            })?;
+        let mut stash = [0u8; FIELD];
+        let old = &mut stash[..new.len()];
+        for (o, (b, n)) in old.iter_mut().zip(self.buf[at..end].iter_mut().zip(new)) {
+            *o = *b;
+            *b = *n;
+        }
+        let old = &*old;
+        if old.iter().zip(new).all(|(a, b)| a == b) {
+            return Ok(());
+        }
+        let whole = Delta::replace_bytes(at, old, new);
+        let (pseudo, datagram, top) = if ipv4_address {
+            let layers = self.layers.borrow();
+            let next_ip = layers
+                .iter()
+                .skip(k + 1)
+                .position(|l| l.kind.is_ip())
+                .map_or(layers.len(), |n| k + 1 + n);
+            let ip_start = layers.get(k).map_or(0, |l| l.start);
+            (whole.shifted(ip_start + 12), k + 1..next_ip, next_ip)
+        } else {
+            (Delta::NONE, 0..0, k + 1)
+        };
+        self.fix(at, old, new, whole, top, pseudo, &datagram);
+        Ok(())
+    }
+
+    /// Fixes every checksum of the layers below `top` that covers the
+    /// change of `old` to `new` at `at` (`whole`, as seen from offset 0),
+    /// innermost first; the transport checksums of the layers in
+    /// `datagram` also take `pseudo`, the change to their pseudo-header.
+    #[allow(clippy::too_many_arguments)] // the change, where to stop, and its pseudo-header part
+    fn fix(
+        &mut self,
+        at: usize,
+        old: &[u8],
+        new: &[u8],
+        whole: Delta,
+        top: usize,
+        pseudo: Delta,
+        datagram: &Range<usize>,
+    ) {
+        let end = at + new.len();
+        // Changes of checksum fields made so far (as seen from offset 0),
+        // all inside the layers still to come around them: a walk's
+        // layers nest.
         let mut carried = Delta::NONE;
-        let count = self.layers.borrow().len();
-        for k in (0..count).rev() {
+        for k in (0..top).rev() {
             let Some(l) = self.layers.borrow().get(k) else {
                 continue;
             };
+            if matches!(
+                l.kind,
+                LayerKind::Ethernet | LayerKind::Vlan | LayerKind::Ipv6 | LayerKind::Ipv6Ext(_)
+            ) {
+                // No checksum of their own.
+                continue;
+            }
+            let in_datagram = datagram.contains(&k);
+            if carried.is_none() && (end <= l.start || at >= l.end) && !in_datagram {
+                continue;
+            }
             let Some(c) = self.cover(k, &l) else {
                 continue;
             };
-            let mut d = Delta::NONE;
-            if c.region.start <= at && end <= c.region.end {
-                d += delta.shifted(c.region.start);
-            } else if c.pseudo && at < l.start {
-                for r in self.pseudo_ranges(k) {
-                    if r.start <= at && end <= r.end {
-                        d += delta.shifted(r.start);
-                    }
-                }
+            let mut d = clip(at, old, new, whole, &c.region);
+            if c.pseudo && in_datagram {
+                d += pseudo;
             }
             if l.kind != LayerKind::Ipv4 {
                 d += carried.shifted(c.region.start);
             }
-            if d.is_none() {
+            let touched = at < c.region.end && c.region.start < end;
+            if d.is_none() && !(c.rule == Rule::Icmpv4 && touched) {
                 continue;
             }
             let old = field::u16_at(self.buf, c.at);
@@ -549,6 +646,62 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 carried += Delta::replace_u16(old, fixed).shifted(c.at);
             }
         }
+    }
+
+    /// The IP layer whose pseudo-header addresses the piece `at..end`
+    /// touches, as the change to the pseudo-header sum and the range of
+    /// layer indexes whose checksums take that pseudo-header (the layers
+    /// after it, up to the next IP layer); an empty range when none.
+    fn pseudo_change(
+        &self,
+        at: usize,
+        end: usize,
+        clip: impl Fn(&Range<usize>) -> Delta,
+    ) -> (Delta, Range<usize>) {
+        let layers = self.layers.borrow();
+        let mut found: Option<(usize, Delta)> = None;
+        for (k, l) in layers.iter().enumerate() {
+            if let Some((ip, d)) = found {
+                if l.kind.is_ip() {
+                    return (d, ip + 1..k);
+                }
+                continue;
+            }
+            // The addresses lie in the IP header or (final destination,
+            // home address) in its extension headers, all before the
+            // payload that starts where the next non-extension layer does.
+            if !l.kind.is_ip() || end <= l.start || at >= l.end {
+                continue;
+            }
+            // Within the fixed header but clear of its addresses: nothing
+            // of any pseudo-header (the common TTL / ToS write).
+            let addresses = if l.kind == LayerKind::Ipv4 {
+                l.start + 12..l.start + 20
+            } else {
+                l.start + 8..l.start + 40
+            };
+            let fixed_end = l.start + if l.kind == LayerKind::Ipv4 { 20 } else { 40 };
+            if end <= fixed_end && (end <= addresses.start || at >= addresses.end) {
+                return (Delta::NONE, 0..0);
+            }
+            let upper = layers
+                .iter()
+                .skip(k + 1)
+                .position(|x| !matches!(x.kind, LayerKind::Ipv6Ext(_)))
+                .map_or(layers.len(), |n| k + 1 + n);
+            if at >= layers.get(upper).map_or(l.end, |u| u.start) {
+                continue;
+            }
+            let mut d = Delta::NONE;
+            for r in self.pseudo_ranges(upper.min(layers.len())) {
+                d += clip(&r);
+            }
+            if d.is_none() {
+                return (Delta::NONE, 0..0);
+            }
+            found = Some((k, d));
+        }
+        found.map_or((Delta::NONE, 0..0), |(ip, d)| (d, ip + 1..layers.len()))
     }
 
     /// Layer `i` if it is one of `kinds` and its header lies inside the
@@ -578,7 +731,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     pub fn set_ipv4_src(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
-        self.write(l.start + crate::ipv4::field_at::SRC.start, &addr.octets())
+        self.write_field(
+            i,
+            l.start + crate::ipv4::field_at::SRC.start,
+            &addr.octets(),
+            true,
+        )
     }
 
     /// Sets the destination address of the IPv4 header at layer `i`, as
@@ -588,7 +746,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     pub fn set_ipv4_dst(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
-        self.write(l.start + crate::ipv4::field_at::DST.start, &addr.octets())
+        self.write_field(
+            i,
+            l.start + crate::ipv4::field_at::DST.start,
+            &addr.octets(),
+            true,
+        )
     }
 
     /// Sets the source address of the IPv6 header at layer `i`; the
@@ -630,7 +793,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
     pub fn set_hop_limit(&mut self, i: usize, hop_limit: u8) -> Result<(), Error> {
         let at = self.hop_limit_at(i)?;
-        self.write(at, &[hop_limit])
+        self.write_field(i, at, &[hop_limit], false)
     }
 
     /// The hop limit of IP layer `i`: the IPv4 TTL or the IPv6 hop limit.
@@ -658,7 +821,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         let at = self.hop_limit_at(i)?;
         let hop = Hop::of(self.buf[at]);
         if let Hop::Forward(n) = hop {
-            self.write(at, &[n])?;
+            self.write_field(i, at, &[n], false)?;
         }
         Ok(hop)
     }
@@ -679,11 +842,11 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     fn set_traffic_class(&mut self, i: usize, tc: u8) -> Result<(), Error> {
         let (l, _) = self.traffic_class(i)?;
         if l.kind == LayerKind::Ipv4 {
-            self.write(l.start + 1, &[tc])
+            self.write_field(i, l.start + 1, &[tc], false)
         } else {
             let b = &self.buf[l.start..];
             let new = [(b[0] & 0xF0) | (tc >> 4), (tc << 4) | (b[1] & 0x0F)];
-            self.write(l.start, &new)
+            self.write_field(i, l.start, &new, false)
         }
     }
 
@@ -718,7 +881,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         } else {
             self.buf[at] & !0x40
         };
-        self.write(at, &[b])
+        self.write_field(i, at, &[b], false)
     }
 
     /// Sets the identification of the IPv4 layer `i`.
@@ -727,7 +890,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     pub fn set_identification(&mut self, i: usize, ident: u16) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
-        self.write(l.start + crate::ipv4::field_at::IDENT, &ident.to_be_bytes())
+        self.write_field(
+            i,
+            l.start + crate::ipv4::field_at::IDENT,
+            &ident.to_be_bytes(),
+            false,
+        )
     }
 
     /// Sets the source port of the TCP or UDP layer `i`; its checksum and
@@ -737,7 +905,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
     pub fn set_src_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Tcp, LayerKind::Udp], "a TCP or UDP header")?;
-        self.write(l.start, &port.to_be_bytes())
+        self.write_field(i, l.start, &port.to_be_bytes(), false)
     }
 
     /// Sets the destination port of the TCP or UDP layer `i`.
@@ -746,7 +914,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
     pub fn set_dst_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Tcp, LayerKind::Udp], "a TCP or UDP header")?;
-        self.write(l.start + 2, &port.to_be_bytes())
+        self.write_field(i, l.start + 2, &port.to_be_bytes(), false)
     }
 
     /// Sets the VLAN id of the tag at layer `i`, keeping PCP and DEI. Inside
@@ -757,18 +925,52 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     pub fn set_vid(&mut self, i: usize, vid: Vid) -> Result<(), Error> {
         let l = self.layer(i, &[LayerKind::Vlan], "a VLAN tag")?;
         let tci = field::u16_at(self.buf, l.start);
-        self.write(l.start, &((tci & 0xF000) | vid.value()).to_be_bytes())
+        self.write_field(
+            i,
+            l.start,
+            &((tci & 0xF000) | vid.value()).to_be_bytes(),
+            false,
+        )
     }
 
-    /// Sets the VNI of the VXLAN layer `i`; the outer UDP checksum follows
-    /// (when it is not 0).
+    /// Sets the VNI of the VXLAN or Geneve layer `i` (both keep it in
+    /// bytes 4 to 6 of their header); the outer UDP checksum follows (when
+    /// it is not 0).
     ///
     /// # Errors
-    /// [`Error::NoSuchLayer`] when layer `i` is not VXLAN.
+    /// [`Error::NoSuchLayer`] when layer `i` is not VXLAN or Geneve.
     pub fn set_vni(&mut self, i: usize, vni: Vni) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Vxlan], "a VXLAN header")?;
+        let l = self.layer(
+            i,
+            &[LayerKind::Vxlan, LayerKind::Geneve],
+            "a VXLAN or Geneve header",
+        )?;
         let v = vni.value().to_be_bytes();
-        self.write(l.start + 4, &v[1..4])
+        self.write_field(i, l.start + 4, &v[1..4], false)
+    }
+
+    /// Sets the tunnel endpoint identifier of the GTP-U layer `i`; the
+    /// outer UDP checksum follows (when it is not 0).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchLayer`] when layer `i` is not GTP-U.
+    pub fn set_teid(&mut self, i: usize, teid: u32) -> Result<(), Error> {
+        let l = self.layer(i, &[LayerKind::Gtpu], "a GTP-U header")?;
+        self.write_field(i, l.start + 4, &teid.to_be_bytes(), false)
+    }
+
+    /// Sets the label of the MPLS label stack entry at layer `i` (the
+    /// swap of the MPLS data plane), keeping its traffic class,
+    /// bottom-of-stack bit and TTL; an enclosing UDP (RFC 7510) or GRE
+    /// checksum follows.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchLayer`] when layer `i` is not an MPLS entry.
+    pub fn set_label(&mut self, i: usize, label: Label) -> Result<(), Error> {
+        let l = self.layer(i, &[LayerKind::Mpls], "an MPLS label stack entry")?;
+        let entry = field::u32_at(self.buf, l.start);
+        let entry = (label.value() << 12) | (entry & 0xFFF);
+        self.write_field(i, l.start, &entry.to_be_bytes()[..3], false)
     }
 }
 
@@ -1322,7 +1524,8 @@ pub(crate) mod tests {
                     } else {
                         // Next to the field, not on it: allowed (it may hit
                         // another field, which is fine here).
-                        let lengths = [(1, 2), (2, 4), (6, 2)];
+                        // Lengths and the IPv4 protocol byte (pseudo-header fields).
+                        let lengths = [(1, 2), (2, 4), (6, 2), (1, 9), (6, 9)];
                         let other = fields
                             .iter()
                             .map(|(_, j, o, _)| (*j, *o))
@@ -1383,7 +1586,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             pkt.set_vni(2, Vni::new(1).unwrap()),
-            wrong(2, "a VXLAN header", Some("udp"))
+            wrong(2, "a VXLAN or Geneve header", Some("udp"))
         );
         assert_eq!(
             pkt.set_dont_fragment(99, true),
@@ -1571,6 +1774,703 @@ pub(crate) mod tests {
         pseudo.extend_from_slice(&[0, 17, 0, 72]);
         assert!(sums_to_ffff(&[&pseudo, &whole]));
         Ok(())
+    }
+
+    /// An outer Ethernet / IPv4 or IPv6 header pair for the tunnel tests.
+    fn outer_ip(v6: bool) -> OuterIp {
+        if v6 {
+            OuterIp::V6(Ipv6Header {
+                src: "2001:db8::1".parse().unwrap(),
+                dst: "2001:db8::2".parse().unwrap(),
+                ..Ipv6Header::default()
+            })
+        } else {
+            OuterIp::V4(Ipv4Header {
+                src: Ipv4Addr::new(192, 0, 2, 1),
+                dst: Ipv4Addr::new(192, 0, 2, 2),
+                ..Ipv4Header::default()
+            })
+        }
+    }
+
+    /// `inner` behind `head` bytes of headroom, encapsulated by `encap`,
+    /// then an outer Ethernet header.
+    fn tunnelled(
+        inner: &[u8],
+        head: usize,
+        v6: bool,
+        encap: impl FnOnce(&mut [u8], usize, usize, &OuterIp) -> Result<usize, Error>,
+    ) -> Vec<u8> {
+        let outer = outer_ip(v6);
+        let head = 14 + outer.header_len() + head;
+        let mut buf = vec![0; head + inner.len()];
+        buf[head..].copy_from_slice(inner);
+        let len = buf.len();
+        let start = encap(&mut buf, head, len, &outer).unwrap();
+        let mut buf = buf.split_off(start - 14);
+        EthernetHeader {
+            dst: MAC_B,
+            src: MAC_A,
+            ethertype: if v6 { EtherType::IPV6 } else { EtherType::IPV4 },
+        }
+        .emit(&mut buf)
+        .unwrap();
+        buf
+    }
+
+    /// Rewrites the innermost IPv4 source, TCP port and hop limit of a
+    /// tunnelled frame through `Packet`, and checks every checksum and how
+    /// many there are.
+    fn rewrite_inner(buf: &mut [u8], sums: usize) {
+        assert_eq!(assert_checksums_valid(buf), sums);
+        let mut pkt = Packet::from_ethernet(buf).unwrap();
+        let ip = pkt.layers().find(K::Ipv4, Which::Innermost).unwrap();
+        let tcp = pkt.layers().find(K::Tcp, Which::Innermost).unwrap();
+        pkt.set_ipv4_src(ip, Ipv4Addr::new(100, 64, 7, 9)).unwrap();
+        pkt.set_src_port(tcp, 33333).unwrap();
+        pkt.set_hop_limit(ip, 9).unwrap();
+        assert_eq!(assert_checksums_valid(buf), sums);
+    }
+
+    #[test]
+    #[allow(clippy::too_many_lines)] // three tunnels, each built, walked and rewritten
+    fn geneve_gtpu_and_mpls_over_udp_keep_the_outer_udp_checksum() {
+        use crate::geneve::GeneveHeader;
+        use crate::gtpu::PduSession;
+        use crate::mpls::{Label, MplsHeader, TrafficClass};
+        use crate::tunnel::{
+            encap_geneve, encap_gtpu, encap_mpls_udp, GeneveEncap, GtpuEncap, MplsUdpEncap,
+        };
+        let opts = [0x01, 0x02, 0x80, 0x01, 0xAA, 0xBB, 0xCC, 0xDD];
+        for v6 in [false, true] {
+            // Geneve: Ethernet inside, one 8-byte option.
+            let g = GeneveEncap {
+                header: GeneveHeader {
+                    oam: false,
+                    critical: true,
+                    protocol_type: EtherType::TEB,
+                    vni: Vni::new(77).unwrap(),
+                    options: &opts,
+                },
+                src_port: 50000,
+                dst_port: crate::geneve::UDP_PORT,
+                udp_checksum: true,
+            };
+            let mut buf = tunnelled(&tagged_tcp_frame(), 24, v6, |b, s, e, o| {
+                encap_geneve(b, s, e, o, &g)
+            });
+            let walked = kinds(&Packet::from_ethernet(&mut buf).unwrap());
+            let ip = if v6 { K::Ipv6 } else { K::Ipv4 };
+            assert_eq!(
+                walked,
+                [
+                    K::Ethernet,
+                    ip,
+                    K::Udp,
+                    K::Geneve,
+                    K::Ethernet,
+                    K::Vlan,
+                    K::Ipv4,
+                    K::Tcp,
+                    K::Payload
+                ]
+            );
+            rewrite_inner(&mut buf, if v6 { 3 } else { 4 });
+            let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+            pkt.set_vni(3, Vni::new(0xABCDE).unwrap()).unwrap();
+            assert_eq!(assert_checksums_valid(&buf), if v6 { 3 } else { 4 });
+
+            // GTP-U: a G-PDU with a PDU Session Container, IPv4 inside.
+            let g = GtpuEncap {
+                teid: 0x1234_5678,
+                sequence_number: Some(7),
+                pdu_session: Some(PduSession {
+                    pdu_type: 1,
+                    qfi: 9,
+                    rqi: false,
+                }),
+                src_port: 2152,
+                dst_port: crate::gtpu::UDP_PORT,
+                udp_checksum: true,
+            };
+            let mut buf = tunnelled(&TCP_TIMESTAMPS[14..], 8 + 16 + 8, v6, |b, s, e, o| {
+                encap_gtpu(b, s, e, o, &g)
+            });
+            let walked = kinds(&Packet::from_ethernet(&mut buf).unwrap());
+            assert_eq!(
+                walked,
+                [
+                    K::Ethernet,
+                    ip,
+                    K::Udp,
+                    K::Gtpu,
+                    K::Ipv4,
+                    K::Tcp,
+                    K::Payload
+                ]
+            );
+            rewrite_inner(&mut buf, if v6 { 3 } else { 4 });
+            let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+            pkt.set_teid(3, 0xCAFE_F00D).unwrap();
+            let gtp = pkt.layers().get(3).unwrap();
+            assert_eq!(assert_checksums_valid(&buf), if v6 { 3 } else { 4 });
+            assert_eq!(buf[gtp.start + 4..gtp.start + 8], [0xCA, 0xFE, 0xF0, 0x0D]);
+
+            // MPLS over UDP (RFC 7510): two labels, then IPv4.
+            let labels = [
+                MplsHeader {
+                    label: Label::new(100).unwrap(),
+                    traffic_class: TrafficClass::new(5).unwrap(),
+                    bottom_of_stack: false,
+                    ttl: 64,
+                },
+                MplsHeader {
+                    label: Label::new(200).unwrap(),
+                    traffic_class: TrafficClass::new(0).unwrap(),
+                    bottom_of_stack: true,
+                    ttl: 63,
+                },
+            ];
+            let m = MplsUdpEncap {
+                src_port: 49152,
+                dst_port: crate::mpls::UDP_PORT,
+                udp_checksum: true,
+            };
+            let mut buf = tunnelled(&TCP_TIMESTAMPS[14..], 16, v6, |b, s, e, o| {
+                encap_mpls_udp(b, s, e, o, &labels, &m)
+            });
+            let walked = kinds(&Packet::from_ethernet(&mut buf).unwrap());
+            assert_eq!(
+                walked,
+                [
+                    K::Ethernet,
+                    ip,
+                    K::Udp,
+                    K::Mpls,
+                    K::Mpls,
+                    K::Ipv4,
+                    K::Tcp,
+                    K::Payload
+                ]
+            );
+            rewrite_inner(&mut buf, if v6 { 3 } else { 4 });
+            let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+            pkt.set_label(4, Label::new(0xF_FFFF).unwrap()).unwrap();
+            let e = pkt.layers().get(4).unwrap();
+            assert_eq!(assert_checksums_valid(&buf), if v6 { 3 } else { 4 });
+            // Label all ones; TC 0, S and TTL 63 kept.
+            assert_eq!(buf[e.start..e.start + 4], [0xFF, 0xFF, 0xF1, 63]);
+        }
+    }
+
+    #[test]
+    fn mpls_over_gre_keeps_the_gre_checksum_and_mpls_in_ip_walks() {
+        use crate::mpls::{emit_stack, Label, MplsHeader, TrafficClass};
+        use crate::tunnel::encap_mpls_ip;
+        let label = |l, s| MplsHeader {
+            label: Label::new(l).unwrap(),
+            traffic_class: TrafficClass::new(0).unwrap(),
+            bottom_of_stack: s,
+            ttl: 255,
+        };
+        // MPLS over GRE with a checksum.
+        let inner = &TCP_TIMESTAMPS[14..];
+        let mut payload = vec![0; 8 + inner.len()];
+        emit_stack(&[label(16, false), label(17, true)], &mut payload).unwrap();
+        payload[8..].copy_from_slice(inner);
+        let gre = GreHeader {
+            protocol_type: EtherType::MPLS_UNICAST,
+            checksum: true,
+            key: None,
+            seq: None,
+        };
+        let mut buf = tunnelled(&payload, 8, false, |b, s, e, o| encap_gre(b, s, e, o, &gre));
+        let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+        assert_eq!(
+            kinds(&pkt),
+            [
+                K::Ethernet,
+                K::Ipv4,
+                K::Gre,
+                K::Mpls,
+                K::Mpls,
+                K::Ipv4,
+                K::Tcp,
+                K::Payload
+            ]
+        );
+        pkt.set_label(3, Label::new(99).unwrap()).unwrap();
+        assert_eq!(assert_checksums_valid(&buf), 4);
+        rewrite_inner(&mut buf, 4);
+
+        // MPLS in IP (protocol 137) over IPv6.
+        let mut buf = tunnelled(inner, 4, true, |b, s, e, o| {
+            encap_mpls_ip(b, s, e, o, &[label(3000, true)])
+        });
+        let pkt = Packet::from_ethernet(&mut buf).unwrap();
+        assert_eq!(
+            kinds(&pkt),
+            [K::Ethernet, K::Ipv6, K::Mpls, K::Ipv4, K::Tcp, K::Payload]
+        );
+        // A stack that ends with the packet and no bottom entry.
+        let mut no_bottom = TCP_TIMESTAMPS[..14].to_vec();
+        no_bottom[12..14].copy_from_slice(&[0x88, 0x47]);
+        no_bottom.extend_from_slice(&[0, 1, 0, 64, 0, 2, 0, 64]);
+        let layers = Layers::from_ethernet(&no_bottom);
+        assert_eq!(
+            layers.error(),
+            Some(Error::Truncated {
+                layer: ErrorLayer::Mpls,
+                needed: 12,
+                available: 8
+            })
+        );
+        assert_eq!(layers.iter().filter(|l| l.kind == K::Mpls).count(), 2);
+    }
+
+    #[test]
+    fn real_geneve_mpls_and_pppoe_frames_walk() {
+        use crate::geneve::tests::GENEVE_FRAME;
+        use crate::mpls::tests::MPLS_UDP_FRAME;
+        use crate::pppoe::tests::SESSION_FRAME;
+        let shape = |f: &[u8]| {
+            Layers::from_ethernet(f)
+                .iter()
+                .map(|l| (l.kind, l.start))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shape(&GENEVE_FRAME),
+            [
+                (K::Ethernet, 0),
+                (K::Ipv4, 14),
+                (K::Udp, 34),
+                (K::Geneve, 42),
+                (K::Ethernet, 58),
+                (K::Ipv4, 72),
+                (K::Icmpv4, 92),
+                (K::Payload, 100)
+            ]
+        );
+        assert_eq!(
+            shape(&MPLS_UDP_FRAME),
+            [
+                (K::Ethernet, 0),
+                (K::Ipv4, 14),
+                (K::Udp, 34),
+                (K::Mpls, 42),
+                (K::Ipv4, 46),
+                (K::Icmpv4, 66),
+                (K::Payload, 74)
+            ]
+        );
+        // PPPoE carrying LCP: the PPP payload is not dissected.
+        assert_eq!(
+            shape(&SESSION_FRAME),
+            [(K::Ethernet, 0), (K::Pppoe, 14), (K::Payload, 22)]
+        );
+        // The VNI of a real Geneve frame (UDP checksum 0: stays 0).
+        let mut f = GENEVE_FRAME;
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.set_vni(3, Vni::new(11).unwrap()).unwrap();
+        pkt.set_ipv4_dst(5, Ipv4Addr::new(30, 0, 0, 3)).unwrap();
+        assert_eq!(f[40..42], [0, 0]);
+        assert_eq!(f[46..49], [0, 0, 11]);
+        assert_checksums_valid(&f);
+    }
+
+    /// PPPoE session framing around IPv4: walked and rewritten.
+    #[test]
+    fn pppoe_session_ipv4() {
+        use crate::tunnel::{encap_pppoe, PppoeEncap};
+        let inner = &TCP_TIMESTAMPS[14..];
+        let mut buf = vec![0; 14 + 8 + inner.len()];
+        buf[22..].copy_from_slice(inner);
+        let len = buf.len();
+        let p = PppoeEncap {
+            dst: MAC_B,
+            src: MAC_A,
+            session_id: 0x2A,
+        };
+        assert_eq!(encap_pppoe(&mut buf, 22, len, &p), Ok(0));
+        let mut pkt = Packet::from_ethernet(&mut buf).unwrap();
+        assert_eq!(
+            kinds(&pkt),
+            [K::Ethernet, K::Pppoe, K::Ipv4, K::Tcp, K::Payload]
+        );
+        pkt.set_ipv4_dst(2, Ipv4Addr::new(203, 0, 113, 1)).unwrap();
+        pkt.set_dst_port(3, 8080).unwrap();
+        assert_eq!(assert_checksums_valid(&buf), 2);
+    }
+
+    /// An ICMP error (destination unreachable, port unreachable) from
+    /// `router` quoting all of `datagram`, an IPv4 or IPv6 packet, in a
+    /// frame; every checksum filled in from scratch.
+    fn icmp_error_frame(datagram: &[u8], v6: bool) -> Vec<u8> {
+        let mut f = TCP_TIMESTAMPS[..14].to_vec();
+        let icmp_len = 8 + datagram.len();
+        let mut icmp = vec![
+            if v6 { 1 } else { 3 },
+            if v6 { 4 } else { 3 },
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ];
+        icmp.extend_from_slice(datagram);
+        if v6 {
+            f[12..14].copy_from_slice(&[0x86, 0xdd]);
+            let ip = Ipv6Header {
+                next_header: IpProtocol::ICMPV6,
+                src: "2001:db8:ffff::1".parse().unwrap(),
+                dst: "2001:db8::5".parse().unwrap(),
+                payload_len: icmp_len as u16,
+                ..Ipv6Header::default()
+            };
+            let mut h = [0; 40];
+            ip.emit(&mut h).unwrap();
+            let mut pseudo = h[8..40].to_vec();
+            pseudo.extend_from_slice(&(icmp_len as u32).to_be_bytes());
+            pseudo.extend_from_slice(&[0, 0, 0, 58]);
+            let c = crate::checksum::internet_checksum(&[pseudo.as_slice(), &icmp].concat());
+            icmp[2..4].copy_from_slice(&c.to_be_bytes());
+            f.extend_from_slice(&h);
+        } else {
+            let ip = Ipv4Header {
+                protocol: IpProtocol::ICMP,
+                src: Ipv4Addr::new(192, 0, 2, 254),
+                dst: Ipv4Addr::new(10, 0, 0, 5),
+                payload_len: icmp_len as u16,
+                ..Ipv4Header::default()
+            };
+            let mut h = [0; 20];
+            ip.emit(&mut h).unwrap();
+            let c = crate::checksum::internet_checksum(&icmp);
+            icmp[2..4].copy_from_slice(&c.to_be_bytes());
+            f.extend_from_slice(&h);
+        }
+        f.extend_from_slice(&icmp);
+        f
+    }
+
+    /// A UDP datagram from 10.0.0.5:5000 (or 2001:db8::5) to
+    /// 198.51.100.9:53 with `data`, every checksum right.
+    fn udp_datagram(v6: bool, data: &[u8]) -> Vec<u8> {
+        let udp_len = 8 + data.len();
+        let mut udp = vec![0x13, 0x88, 0x00, 0x35];
+        udp.extend_from_slice(&(udp_len as u16).to_be_bytes());
+        udp.extend_from_slice(&[0, 0]);
+        udp.extend_from_slice(data);
+        let (mut out, pseudo) = if v6 {
+            let ip = Ipv6Header {
+                next_header: IpProtocol::UDP,
+                src: "2001:db8::5".parse().unwrap(),
+                dst: "2001:db8:1::9".parse().unwrap(),
+                payload_len: udp_len as u16,
+                ..Ipv6Header::default()
+            };
+            let mut h = vec![0; 40];
+            ip.emit(&mut h).unwrap();
+            let mut pseudo = h[8..40].to_vec();
+            pseudo.extend_from_slice(&(udp_len as u32).to_be_bytes());
+            pseudo.extend_from_slice(&[0, 0, 0, 17]);
+            (h, pseudo)
+        } else {
+            let ip = Ipv4Header {
+                protocol: IpProtocol::UDP,
+                src: Ipv4Addr::new(10, 0, 0, 5),
+                dst: Ipv4Addr::new(198, 51, 100, 9),
+                payload_len: udp_len as u16,
+                ..Ipv4Header::default()
+            };
+            let mut h = vec![0; 20];
+            ip.emit(&mut h).unwrap();
+            let mut pseudo = h[12..20].to_vec();
+            pseudo.extend_from_slice(&[0, 17]);
+            pseudo.extend_from_slice(&(udp_len as u16).to_be_bytes());
+            (h, pseudo)
+        };
+        let c = match crate::checksum::internet_checksum(&[pseudo.as_slice(), &udp].concat()) {
+            0 => 0xFFFF,
+            c => c,
+        };
+        udp[6..8].copy_from_slice(&c.to_be_bytes());
+        out.extend_from_slice(&udp);
+        out
+    }
+
+    #[test]
+    fn quoted_datagrams_are_layers_of_their_own() {
+        use crate::flow::tests::{AFS_PORT_UNREACHABLE, ICMPV6_PARAM_PROBLEM};
+        let layers = Layers::from_ethernet_capture(&AFS_PORT_UNREACHABLE);
+        let shape: Vec<_> = layers.iter().map(|l| (l.kind, l.start)).collect();
+        assert_eq!(
+            shape,
+            [
+                (K::Ethernet, 0),
+                (K::Ipv4, 14),
+                (K::Icmpv4, 34),
+                (K::Ipv4, 42),
+                (K::Udp, 62)
+            ]
+        );
+        assert_eq!(
+            (0..5).map(|i| layers.is_quoted(i)).collect::<Vec<_>>(),
+            [false, false, false, true, true]
+        );
+        // "The innermost UDP / IPv4" is not the quoted one.
+        assert_eq!(layers.find(K::Udp, Which::Innermost), None);
+        assert_eq!(layers.find(K::Ipv4, Which::Innermost), Some(1));
+        assert_eq!(layers.find_quoted(K::Udp, Which::Outermost), Some(4));
+        // ICMPv6 quoting a first fragment: the quote's walk ends at its
+        // fragment header's data (IPv6 in IPv6 is not followed in a quote).
+        let layers = Layers::from_ethernet(&ICMPV6_PARAM_PROBLEM);
+        assert_eq!(layers.error(), None);
+        let q: Vec<_> = layers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| layers.is_quoted(*i))
+            .map(|(_, l)| l.kind)
+            .collect();
+        assert_eq!(q, [K::Ipv6, K::Ipv6Ext(Ipv6ExtKind::Fragment), K::Payload]);
+        // A quote of garbage ends the walk without an error: the ICMP
+        // message itself is whole.
+        let mut garbage = icmp_error_frame(&[0x45, 0, 0, 3, 0, 0, 0, 0], false);
+        let n = garbage.len();
+        garbage[n - 8] = 0x4F; // IHL 15: 60 bytes that are not there
+        let layers = Layers::from_ethernet(&garbage);
+        assert_eq!(layers.error(), None);
+        assert_eq!(
+            layers.last().map(|l| (l.kind, l.start)),
+            Some((K::Payload, 42))
+        );
+    }
+
+    #[test]
+    fn nat_of_a_quoted_datagram_keeps_every_checksum() {
+        for v6 in [false, true] {
+            let datagram = udp_datagram(v6, b"query");
+            let mut f = icmp_error_frame(&datagram, v6);
+            let outer = if v6 { 1 } else { 2 };
+            assert_eq!(assert_checksums_valid(&f), outer + usize::from(!v6) + 1);
+            let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+            let ip = pkt
+                .layers()
+                .find_quoted_by(LayerKind::is_ip, Which::Outermost)
+                .unwrap();
+            let udp = pkt.layers().find_quoted(K::Udp, Which::Outermost).unwrap();
+            // The inside host's address and port, as the NAT restores them.
+            if v6 {
+                pkt.set_ipv6_src(ip, "fd00::5".parse().unwrap()).unwrap();
+            } else {
+                pkt.set_ipv4_src(ip, Ipv4Addr::new(192, 168, 1, 5)).unwrap();
+            }
+            pkt.set_src_port(udp, 40000).unwrap();
+            // Every checksum, the quoted ones included (the quote is whole
+            // here), equals a recompute.
+            assert_eq!(assert_checksums_valid(&f), outer + usize::from(!v6) + 1);
+            let q = f[f.len() - datagram.len()..].to_vec();
+            let l4 = if v6 { 40 } else { 20 };
+            assert_eq!(q[l4..][..2], 40000u16.to_be_bytes());
+
+            // The same error quoting only the IP header and 8 bytes, as
+            // RFC 792 allows: the quoted UDP checksum, which a recompute
+            // cannot check, must become what the whole quote's became.
+            let mut cut = icmp_error_frame(&datagram[..l4 + 8], v6);
+            let mut pkt = Packet::from_ethernet(&mut cut).unwrap();
+            if v6 {
+                pkt.set_ipv6_src(ip, "fd00::5".parse().unwrap()).unwrap();
+            } else {
+                pkt.set_ipv4_src(ip, Ipv4Addr::new(192, 168, 1, 5)).unwrap();
+            }
+            pkt.set_src_port(udp, 40000).unwrap();
+            assert_eq!(cut[cut.len() - 8 - l4..], q[..l4 + 8]);
+            assert_checksums_valid(&cut);
+        }
+    }
+
+    /// Regression: `write` left 0x0000 where 0xFFFF is right when it made
+    /// an ICMPv4 message all zero (the echo reply of the issue), and the
+    /// way back must be bit-exact too.
+    #[test]
+    fn icmpv4_message_written_all_zero() {
+        #[rustfmt::skip]
+        let mut f = [
+            0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+            0x45, 0x00, 0x00, 0x1e, 0x00, 0x00, 0x40, 0x00, 0x40, 0x01, 0x26, 0xdd,
+            0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+            // echo reply, id 0, seq 0, data ff ff: checksum 0x0000 is right
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+        ];
+        assert_eq!(assert_checksums_valid(&f), 2);
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(42, &[0, 0]).unwrap();
+        assert_eq!(f[36..38], [0xff, 0xff], "all zero: the checksum is 0xFFFF");
+        assert_eq!(assert_checksums_valid(&f), 2);
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(42, &[0xff, 0xff]).unwrap();
+        assert_eq!(f[36..38], [0x00, 0x00], "and back");
+        // A long message that is all zero but its last byte: the check
+        // stops there and the sum is right.
+        let mut long = vec![0u8; 14 + 20 + 8 + 4000];
+        long[..14].copy_from_slice(&f[..14]);
+        Ipv4Header {
+            protocol: IpProtocol::ICMP,
+            payload_len: 4008,
+            ..Ipv4Header::default()
+        }
+        .emit(&mut long[14..])
+        .unwrap();
+        let n = long.len();
+        long[n - 1] = 1;
+        long[36..38].copy_from_slice(&0xFFFEu16.to_be_bytes());
+        assert_eq!(assert_checksums_valid(&long), 2);
+        let mut pkt = Packet::from_ethernet(&mut long).unwrap();
+        pkt.write(n - 1, &[0]).unwrap();
+        assert_eq!(long[36..38], [0xff, 0xff]);
+        assert_eq!(assert_checksums_valid(&long), 2);
+    }
+
+    /// Regression: two `Layers` holding the same walk compared unequal
+    /// after one of them was reused (stale slots of a longer walk).
+    #[test]
+    fn reused_layers_compare_and_hash_by_what_they_hold() {
+        use core::hash::{Hash, Hasher};
+        use std::collections::hash_map::DefaultHasher;
+        let walker = Walker::new();
+        let mut reused = Layers::new();
+        walker.ethernet_into(&VXLAN_ICMP, &mut reused);
+        walker.ethernet_into(&TCP_TIMESTAMPS, &mut reused);
+        let fresh = Layers::from_ethernet(&TCP_TIMESTAMPS);
+        assert_eq!(reused, fresh);
+        let hash = |l: &Layers| {
+            let mut h = DefaultHasher::new();
+            l.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(&reused), hash(&fresh));
+    }
+
+    /// Regression: a hand-built `Layer` with a huge start overflowed in
+    /// `header_range` / `payload_range`.
+    #[test]
+    fn layer_ranges_never_overflow() {
+        let l = crate::walk::Layer {
+            kind: K::Payload,
+            start: usize::MAX - 1,
+            header_len: 10,
+            end: usize::MAX,
+            truncated: false,
+        };
+        assert_eq!(l.header_range(), usize::MAX - 1..usize::MAX);
+        assert_eq!(l.payload_range(), usize::MAX..usize::MAX);
+        let mut layers = Layers::new();
+        Walker::new().ethernet_into(&TCP_TIMESTAMPS, &mut layers);
+        let mut buf = TCP_TIMESTAMPS;
+        assert!(Packet::with_layers(&mut buf[..10], &layers).is_err());
+    }
+
+    /// The one's-complement checksum of an IPv6 upper layer: `src` and
+    /// `dst` in the pseudo-header, `proto`, and `data` (checksum field as
+    /// stored).
+    fn v6_upper_sum_ok(src: &[u8], dst: &[u8], proto: u8, data: &[u8]) -> bool {
+        let mut pseudo = src.to_vec();
+        pseudo.extend_from_slice(dst);
+        pseudo.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, proto]);
+        sums_to_ffff(&[&pseudo, data])
+    }
+
+    /// VRRPv3 over IPv6 (RFC 5798): the walk leaves it as payload, and a
+    /// source address change still fixes its pseudo-header checksum.
+    #[test]
+    fn vrrp_checksum_follows_an_address_change() {
+        let mut vrrp = vec![0x31, 7, 100, 1, 0x00, 0x64, 0, 0];
+        vrrp.extend_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
+        let src: Ipv6Addr = "fe80::5".parse().unwrap();
+        let dst: Ipv6Addr = "ff02::12".parse().unwrap();
+        let mut pseudo = src.octets().to_vec();
+        pseudo.extend_from_slice(&dst.octets());
+        pseudo.extend_from_slice(&(vrrp.len() as u32).to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, 112]);
+        let c = crate::checksum::internet_checksum(&[pseudo, vrrp.clone()].concat());
+        vrrp[6..8].copy_from_slice(&c.to_be_bytes());
+        let mut f = TCP_TIMESTAMPS[..14].to_vec();
+        f[12..14].copy_from_slice(&[0x86, 0xdd]);
+        let mut h = [0; 40];
+        Ipv6Header {
+            next_header: IpProtocol(112),
+            hop_limit: 255,
+            src,
+            dst,
+            payload_len: vrrp.len() as u16,
+            ..Ipv6Header::default()
+        }
+        .emit(&mut h)
+        .unwrap();
+        f.extend_from_slice(&h);
+        f.extend_from_slice(&vrrp);
+        assert!(v6_upper_sum_ok(&f[22..38], &f[38..54], 112, &f[54..]));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.set_ipv6_src(1, "fe80::99".parse().unwrap()).unwrap();
+        assert!(v6_upper_sum_ok(&f[22..38], &f[38..54], 112, &f[54..]));
+        assert_ne!(f[60..62], c.to_be_bytes());
+    }
+
+    /// RFC 6275 section 6.3: with a Home Address destination option, the
+    /// pseudo-header source is the home address. Changing the IPv6 source
+    /// leaves the UDP checksum alone; changing the home address fixes it.
+    #[test]
+    fn home_address_option_is_the_pseudo_header_source() {
+        let home = Ipv6Addr::new(0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 7);
+        let coa: Ipv6Addr = "2001:db8:ffff::7".parse().unwrap();
+        let dst: Ipv6Addr = "2001:db8::1".parse().unwrap();
+        // Destination options: next header UDP, length 2 (24 bytes): PadN(4),
+        // Home Address option (type 0xC9, 16 bytes).
+        let mut dopt = vec![17, 2, 1, 2, 0, 0, 0xC9, 16];
+        dopt.extend_from_slice(&home.octets());
+        let mut udp = vec![0x13, 0x88, 0x00, 0x35, 0, 12, 0, 0, b'm', b'i', b'p', b'6'];
+        let mut pseudo = home.octets().to_vec();
+        pseudo.extend_from_slice(&dst.octets());
+        pseudo.extend_from_slice(&12u32.to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, 17]);
+        let c = crate::checksum::internet_checksum(&[pseudo, udp.clone()].concat());
+        udp[6..8].copy_from_slice(&c.to_be_bytes());
+        let mut f = TCP_TIMESTAMPS[..14].to_vec();
+        f[12..14].copy_from_slice(&[0x86, 0xdd]);
+        let mut h = [0; 40];
+        Ipv6Header {
+            next_header: IpProtocol(60),
+            src: coa,
+            dst,
+            payload_len: (dopt.len() + udp.len()) as u16,
+            ..Ipv6Header::default()
+        }
+        .emit(&mut h)
+        .unwrap();
+        f.extend_from_slice(&h);
+        f.extend_from_slice(&dopt);
+        f.extend_from_slice(&udp);
+        let udp_at = 14 + 40 + 24;
+        let hao_at = 14 + 40 + 8;
+        let ok = |f: &[u8]| v6_upper_sum_ok(&f[hao_at..hao_at + 16], &f[38..54], 17, &f[udp_at..]);
+        assert!(ok(&f));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.set_ipv6_src(1, "2001:db8:eeee::9".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            f[udp_at + 6..udp_at + 8],
+            c.to_be_bytes(),
+            "the source is not in the pseudo-header"
+        );
+        assert!(ok(&f));
+        let mut pkt = Packet::from_ethernet(&mut f).unwrap();
+        pkt.write(hao_at + 15, &[0x77]).unwrap();
+        pkt.set_ipv6_dst(1, "2001:db8::2".parse().unwrap()).unwrap();
+        assert!(ok(&f));
+        assert_ne!(f[udp_at + 6..udp_at + 8], c.to_be_bytes());
     }
 
     proptest! {

@@ -5,11 +5,23 @@
 //! a [`Layer`]: its [`LayerKind`] and where it lies in the buffer. It goes
 //! through any number of 802.1Q/802.1ad tags, MACsec (into the inner
 //! EtherType when the SecTAG says the data is not encrypted; an encrypted
-//! frame stops there), IPv4 and IPv6 with their extension headers,
-//! IPIP/SIT/IPv6-in-IPv6/IPv4-in-IPv6 tunnels, GRE (IPv4, IPv6 and
-//! transparent Ethernet bridging) and VXLAN (UDP port 4789 and any ports
-//! the caller adds), down to the innermost transport header. Bytes it does
-//! not dissect end the walk as one [`LayerKind::Payload`] layer.
+//! frame stops there), PPPoE sessions (IPv4 and IPv6 by PPP protocol), MPLS
+//! label stacks (EtherType 0x8847/0x8848, GRE protocol 0x8847, IP protocol
+//! 137, UDP port 6635; IPv4 or IPv6 by the first nibble after the bottom
+//! entry), IPv4 and IPv6 with their extension headers,
+//! IPIP/SIT/IPv6-in-IPv6/IPv4-in-IPv6 tunnels, GRE (IPv4, IPv6, MPLS and
+//! transparent Ethernet bridging), VXLAN (UDP port 4789), Geneve (6081:
+//! Ethernet, IPv4 or IPv6 by protocol type) and GTP-U (2152: a G-PDU's
+//! IPv4 or IPv6 T-PDU), with any UDP ports the caller adds
+//! ([`Walker::with_udp_port`]), down to the innermost transport header.
+//! Bytes it does not dissect end the walk as one [`LayerKind::Payload`]
+//! layer.
+//!
+//! [`Walker::new`] walks strictly, as a data plane must; [`Walker::capture`]
+//! reads captures (snap-length cuts, offload artefacts). A later fragment
+//! (IPv4 offset, or an IPv6 fragment header's offset, not 0) ends the walk
+//! after its header, and a VXLAN header without its I flag ends it with an
+//! error (RFC 7348).
 //!
 //! The result, [`Layers`], is a fixed-capacity array of at most
 //! [`MAX_LAYERS`] entries: crafted input that nests deeper (tunnels inside
@@ -50,7 +62,9 @@ use core::ops::Range;
 use crate::arp::Arp;
 use crate::error::{Error, Layer as ErrorLayer};
 use crate::ethernet::{self, EtherType, Ethernet};
+use crate::geneve::{self, Geneve};
 use crate::gre::Gre;
+use crate::gtpu::{self, Gtpu, GtpuMessageType};
 use crate::icmpv4::Icmpv4;
 use crate::icmpv6::Icmpv6;
 use crate::ip::IpProtocol;
@@ -58,6 +72,8 @@ use crate::ipv4::Ipv4;
 use crate::ipv6::{self, Ipv6};
 use crate::ipv6_ext::{ExtHeaders, Ipv6ExtKind, Ipv6Fragment, Ipv6Option};
 use crate::macsec::Macsec;
+use crate::mpls::{self, Mpls};
+use crate::pppoe::{self, PppProtocol, Pppoe, PppoeDiscovery};
 use crate::tcp::Tcp;
 use crate::udp::{self, Udp};
 use crate::vlan::{self, VlanTag};
@@ -69,8 +85,39 @@ use crate::vxlan::{self, Vxlan};
 /// deeper ends with [`Error::TooDeep`].
 pub const MAX_LAYERS: usize = 32;
 
-/// Most extra VXLAN ports a [`Walker`] accepts besides 4789.
-pub const MAX_EXTRA_VXLAN_PORTS: usize = 7;
+/// Most extra UDP ports a [`Walker`] accepts besides the well-known ones
+/// (VXLAN 4789, Geneve 6081, GTP-U 2152, MPLS 6635).
+pub const MAX_EXTRA_UDP_PORTS: usize = 7;
+
+/// The former name of [`MAX_EXTRA_UDP_PORTS`].
+pub const MAX_EXTRA_VXLAN_PORTS: usize = MAX_EXTRA_UDP_PORTS;
+
+/// A tunnel that UDP carries to a destination port, for [`Walker::with_udp_port`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UdpTunnel {
+    /// VXLAN ([RFC 7348](https://www.rfc-editor.org/rfc/rfc7348)), well-known port 4789.
+    Vxlan,
+    /// Geneve ([RFC 8926](https://www.rfc-editor.org/rfc/rfc8926)), well-known port 6081.
+    Geneve,
+    /// GTP-U (3GPP TS 29.281), well-known port 2152.
+    Gtpu,
+    /// MPLS over UDP ([RFC 7510](https://www.rfc-editor.org/rfc/rfc7510)), well-known port 6635.
+    Mpls,
+}
+
+impl UdpTunnel {
+    /// The tunnel a well-known UDP destination port carries.
+    pub const fn of_port(port: u16) -> Option<UdpTunnel> {
+        match port {
+            vxlan::UDP_PORT => Some(UdpTunnel::Vxlan),
+            geneve::UDP_PORT => Some(UdpTunnel::Geneve),
+            gtpu::UDP_PORT => Some(UdpTunnel::Gtpu),
+            mpls::UDP_PORT => Some(UdpTunnel::Mpls),
+            _ => None,
+        }
+    }
+}
 
 /// What a [`Layer`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +150,18 @@ pub enum LayerKind {
     Gre,
     /// MACsec SecTAG ([`Macsec`]).
     Macsec,
+    /// Geneve header with its options ([`Geneve`]).
+    Geneve,
+    /// One MPLS label stack entry ([`Mpls`]): a stack is one layer per
+    /// entry, the last with the bottom-of-stack bit.
+    Mpls,
+    /// GTP-U header with its optional fields and extension headers ([`Gtpu`]).
+    Gtpu,
+    /// PPPoE session-stage header with the PPP protocol field ([`Pppoe`]).
+    Pppoe,
+    /// PPPoE discovery-stage header ([`PppoeDiscovery`]); its tags follow
+    /// as payload.
+    PppoeDiscovery,
     /// Bytes the walk did not dissect.
     Payload,
 }
@@ -125,11 +184,16 @@ impl LayerKind {
             LayerKind::Vxlan => "vxlan",
             LayerKind::Gre => "gre",
             LayerKind::Macsec => "macsec",
+            LayerKind::Geneve => "geneve",
+            LayerKind::Mpls => "mpls",
+            LayerKind::Gtpu => "gtpu",
+            LayerKind::Pppoe | LayerKind::PppoeDiscovery => "pppoe",
             LayerKind::Payload => "payload",
         }
     }
 
     /// Whether this is an IPv4 or IPv6 header.
+    #[inline]
     pub const fn is_ip(self) -> bool {
         matches!(self, LayerKind::Ipv4 | LayerKind::Ipv6)
     }
@@ -154,16 +218,19 @@ pub struct Layer {
 
 impl Layer {
     /// The header's bytes: `start..start + header_len`.
+    #[inline]
     pub const fn header_range(&self) -> Range<usize> {
         self.start..self.start.saturating_add(self.header_len)
     }
 
     /// The header and what it covers: `start..end`.
+    #[inline]
     pub const fn range(&self) -> Range<usize> {
         self.start..self.end
     }
 
     /// The payload after the header: `start + header_len..end`.
+    #[inline]
     pub const fn payload_range(&self) -> Range<usize> {
         self.start.saturating_add(self.header_len)..self.end
     }
@@ -189,6 +256,8 @@ struct Slot {
 pub(crate) const PARTIAL: u8 = 0x01;
 /// Slot flag: the walked GRE header had its checksum field (C bit set).
 pub(crate) const GRE_CSUM: u8 = 0x02;
+/// Slot flag: the layer lies in the datagram an ICMP error quotes.
+pub(crate) const QUOTED: u8 = 0x04;
 
 impl Slot {
     const EMPTY: Slot = Slot {
@@ -331,11 +400,13 @@ impl Layers {
         }
     }
 
+    #[inline]
     fn slots(&self) -> &[Slot] {
         &self.found[..self.count]
     }
 
     /// Iterates over the layers, outermost first.
+    #[inline]
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             slots: self.slots().iter(),
@@ -343,6 +414,7 @@ impl Layers {
     }
 
     /// Number of layers found.
+    #[inline]
     pub const fn len(&self) -> usize {
         self.count
     }
@@ -353,17 +425,20 @@ impl Layers {
     }
 
     /// Layer `i`, outermost first.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<Layer> {
         self.slots().get(i).map(|s| s.layer())
     }
 
     /// The last layer found.
+    #[inline]
     pub fn last(&self) -> Option<Layer> {
         self.slots().last().map(|s| s.layer())
     }
 
     /// The error that ended the walk early, if one did. Its
     /// [`Error::layer`] names the layer that was malformed.
+    #[inline]
     pub const fn error(&self) -> Option<Error> {
         self.error
     }
@@ -373,21 +448,44 @@ impl Layers {
     /// ran out of captured bytes inside an IP datagram whose length goes
     /// on): the layers found are whole and can still be rewritten. Always
     /// false for a strict walk.
+    #[inline]
     pub const fn is_cut_short(&self) -> bool {
         self.cut
     }
 
-    /// The index of the outermost or innermost layer of `kind`.
+    /// The index of the outermost or innermost layer of `kind`, outside
+    /// any datagram quoted in an ICMP error ([`is_quoted`](Self::is_quoted)):
+    /// "the innermost TCP header" of an ICMP error is not the one it quotes.
+    #[inline]
     pub fn find(&self, kind: LayerKind, which: Which) -> Option<usize> {
         self.find_by(|k| k == kind, which)
     }
 
-    /// The index of the outermost or innermost layer whose kind satisfies `pred`.
+    /// The index of the outermost or innermost layer whose kind satisfies
+    /// `pred`, outside quoted datagrams (see [`find`](Self::find)).
     pub fn find_by(&self, pred: impl Fn(LayerKind) -> bool, which: Which) -> Option<usize> {
+        self.find_where(|i, k| pred(k) && !self.is_quoted(i), which)
+    }
+
+    /// The index of the outermost or innermost layer of `kind` inside the
+    /// datagram an ICMP or ICMPv6 error quotes: what a NAT translates in
+    /// the errors that come back ([RFC 5508 section 4.2]).
+    ///
+    /// [RFC 5508 section 4.2]: https://www.rfc-editor.org/rfc/rfc5508#section-4.2
+    pub fn find_quoted(&self, kind: LayerKind, which: Which) -> Option<usize> {
+        self.find_quoted_by(|k| k == kind, which)
+    }
+
+    /// [`find_quoted`](Self::find_quoted) by a predicate on the kind.
+    pub fn find_quoted_by(&self, pred: impl Fn(LayerKind) -> bool, which: Which) -> Option<usize> {
+        self.find_where(|i, k| pred(k) && self.is_quoted(i), which)
+    }
+
+    fn find_where(&self, pred: impl Fn(usize, LayerKind) -> bool, which: Which) -> Option<usize> {
         let mut it = self
             .iter()
             .enumerate()
-            .filter(|(_, l)| pred(l.kind))
+            .filter(|(i, l)| pred(*i, l.kind))
             .map(|(i, _)| i);
         match which {
             Which::Outermost => it.next(),
@@ -395,8 +493,20 @@ impl Layers {
         }
     }
 
+    /// Whether layer `i` lies in the datagram an ICMP or ICMPv6 error
+    /// quotes (after the error's own header). A quote is cut short by
+    /// design (RFC 792: the IP header and 8 bytes; RFC 4443: as much as
+    /// fits in 1280), so its layers are read laxly: their lengths may run
+    /// past the quote, and a quoted TCP header may be only the 8 bytes
+    /// that hold the ports and sequence number.
+    #[inline]
+    pub fn is_quoted(&self, i: usize) -> bool {
+        self.flags(i) & QUOTED != 0
+    }
+
     /// The IP layer (IPv4 or IPv6) whose payload layer `i` is in: the
     /// nearest IP layer before it.
+    #[inline]
     pub fn enclosing_ip(&self, i: usize) -> Option<usize> {
         self.slots().get(..i)?.iter().rposition(|l| l.kind.is_ip())
     }
@@ -524,6 +634,10 @@ pub(crate) const fn error_layer(kind: LayerKind) -> ErrorLayer {
         LayerKind::Vxlan => ErrorLayer::Vxlan,
         LayerKind::Gre => ErrorLayer::Gre,
         LayerKind::Macsec => ErrorLayer::Macsec,
+        LayerKind::Geneve => ErrorLayer::Geneve,
+        LayerKind::Mpls => ErrorLayer::Mpls,
+        LayerKind::Gtpu => ErrorLayer::Gtpu,
+        LayerKind::Pppoe | LayerKind::PppoeDiscovery => ErrorLayer::Pppoe,
     }
 }
 
@@ -563,7 +677,7 @@ pub(crate) const fn error_layer(kind: LayerKind) -> ErrorLayer {
 /// [RFC 2675]: https://www.rfc-editor.org/rfc/rfc2675
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Walker {
-    extra_vxlan_ports: [u16; MAX_EXTRA_VXLAN_PORTS],
+    extra_ports: [(u16, UdpTunnel); MAX_EXTRA_UDP_PORTS],
     extra_count: usize,
     capture: bool,
 }
@@ -583,6 +697,11 @@ enum Next {
     EtherType(EtherType, usize),
     /// The header an IP protocol number names, at the offset.
     Protocol(IpProtocol, usize),
+    /// An MPLS label stack at the offset.
+    Mpls(usize),
+    /// IPv4 or IPv6 by the first nibble at the offset (anything else:
+    /// payload), as after an MPLS stack or in a GTP-U G-PDU.
+    IpByVersion(usize),
     /// Undissected bytes from the offset to the limit.
     Payload(usize),
     Done,
@@ -590,6 +709,7 @@ enum Next {
 
 /// What the walk knows of the region it is in.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::struct_excessive_bools)] // one flag per rule of the walk, read where each applies
 struct State {
     /// End of the enclosing layer's payload in the buffer.
     limit: usize,
@@ -606,6 +726,10 @@ struct State {
     inherited: u8,
     /// Stop after the first network-layer header.
     network_only: bool,
+    /// Inside the datagram an ICMP error quotes: read laxly, no deeper
+    /// than its transport header, and a malformed quote ends the walk
+    /// without an error (the ICMP message itself is whole).
+    quoted: bool,
 }
 
 impl Walker {
@@ -613,7 +737,7 @@ impl Walker {
     /// that treats UDP destination port 4789 as VXLAN.
     pub const fn new() -> Walker {
         Walker {
-            extra_vxlan_ports: [0; MAX_EXTRA_VXLAN_PORTS],
+            extra_ports: [(0, UdpTunnel::Vxlan); MAX_EXTRA_UDP_PORTS],
             extra_count: 0,
             capture: false,
         }
@@ -624,7 +748,7 @@ impl Walker {
     /// malformed headers are still errors. Not for forwarding decisions.
     pub const fn capture() -> Walker {
         Walker {
-            extra_vxlan_ports: [0; MAX_EXTRA_VXLAN_PORTS],
+            extra_ports: [(0, UdpTunnel::Vxlan); MAX_EXTRA_UDP_PORTS],
             extra_count: 0,
             capture: true,
         }
@@ -636,19 +760,37 @@ impl Walker {
     }
 
     /// Also treats UDP destination port `port` as VXLAN. Up to
-    /// [`MAX_EXTRA_VXLAN_PORTS`] ports can be added; further ones are ignored.
+    /// [`MAX_EXTRA_UDP_PORTS`] ports can be added; further ones are ignored.
     #[must_use]
-    pub const fn with_vxlan_port(mut self, port: u16) -> Walker {
-        if self.extra_count < MAX_EXTRA_VXLAN_PORTS {
-            self.extra_vxlan_ports[self.extra_count] = port;
+    pub const fn with_vxlan_port(self, port: u16) -> Walker {
+        self.with_udp_port(port, UdpTunnel::Vxlan)
+    }
+
+    /// Also treats UDP destination port `port` as carrying `tunnel` (e.g.
+    /// the Linux legacy VXLAN port 8472, or a GTP-U port of a test bed).
+    /// Up to [`MAX_EXTRA_UDP_PORTS`] ports can be added; further ones are
+    /// ignored. Added ports are looked up before the well-known ones.
+    #[must_use]
+    pub const fn with_udp_port(mut self, port: u16, tunnel: UdpTunnel) -> Walker {
+        if self.extra_count < MAX_EXTRA_UDP_PORTS {
+            self.extra_ports[self.extra_count] = (port, tunnel);
             self.extra_count += 1;
         }
         self
     }
 
+    /// The tunnel UDP destination port `port` carries for this walker.
+    pub fn udp_tunnel(&self, port: u16) -> Option<UdpTunnel> {
+        self.extra_ports[..self.extra_count]
+            .iter()
+            .find(|p| p.0 == port)
+            .map(|p| p.1)
+            .or(UdpTunnel::of_port(port))
+    }
+
     /// Whether UDP destination port `port` carries VXLAN for this walker.
     pub fn is_vxlan_port(&self, port: u16) -> bool {
-        port == vxlan::UDP_PORT || self.extra_vxlan_ports[..self.extra_count].contains(&port)
+        self.udp_tunnel(port) == Some(UdpTunnel::Vxlan)
     }
 
     /// Walks an Ethernet II frame.
@@ -733,11 +875,26 @@ impl Walker {
             first_fragment: false,
             inherited: 0,
             network_only,
+            quoted: false,
         };
         loop {
             match self.step(buf, next, &mut st, layers) {
                 Ok(Next::Done) => break,
                 Ok(n) => next = n,
+                Err(_) if st.quoted => {
+                    // What the quote holds past its last good header.
+                    let at = match next {
+                        Next::Ethernet(at)
+                        | Next::EtherType(_, at)
+                        | Next::Protocol(_, at)
+                        | Next::Mpls(at)
+                        | Next::IpByVersion(at)
+                        | Next::Payload(at) => at,
+                        Next::Done => break,
+                    };
+                    let _ = self.step(buf, Next::Payload(at), &mut st, layers);
+                    break;
+                }
                 Err(e) => {
                     // A header cut by the end of a capture whose IP
                     // datagram runs on: the capture's cut, not a defect.
@@ -788,6 +945,12 @@ impl Walker {
             }
             Next::EtherType(et, at) => self.by_ethertype(buf, et, at, st, layers),
             Next::Protocol(proto, at) => self.by_protocol(buf, proto, at, st, layers),
+            Next::Mpls(at) => Self::mpls_stack(buf, at, st, layers),
+            Next::IpByVersion(at) => Ok(match buf.get(at).filter(|_| at < st.limit) {
+                Some(b) if b >> 4 == 4 => Next::EtherType(EtherType::IPV4, at),
+                Some(b) if b >> 4 == 6 => Next::EtherType(EtherType::IPV6, at),
+                _ => Next::Payload(at),
+            }),
         }
     }
 
@@ -827,7 +990,76 @@ impl Walker {
                 }
             }
             EtherType::TEB => Ok(Next::Ethernet(at)),
+            EtherType::MPLS_UNICAST | EtherType::MPLS_MULTICAST => Ok(Next::Mpls(at)),
+            EtherType::PPPOE_SESSION => self.pppoe(bytes, at, st, layers),
+            EtherType::PPPOE_DISCOVERY => {
+                let d = PppoeDiscovery::new(bytes)?;
+                layers.push(plain(
+                    LayerKind::PppoeDiscovery,
+                    at,
+                    d.header_len(),
+                    st.limit,
+                ))?;
+                st.limit = at + pppoe::HEADER_LEN + d.payload().len();
+                Ok(Next::Payload(at + d.header_len()))
+            }
             _ => Ok(Next::Payload(at)),
+        }
+    }
+
+    /// A PPPoE session frame: IPv4 or IPv6 by its PPP protocol.
+    fn pppoe(
+        &self,
+        bytes: &[u8],
+        at: usize,
+        st: &mut State,
+        layers: &mut Layers,
+    ) -> Result<Next, Error> {
+        let p = if self.capture {
+            Pppoe::new_truncated(bytes)?
+        } else {
+            Pppoe::new(bytes)?
+        };
+        let end = at + p.header_len() + p.payload().len();
+        layers.push(Layer {
+            kind: LayerKind::Pppoe,
+            start: at,
+            header_len: p.header_len(),
+            end,
+            truncated: p.is_truncated(),
+        })?;
+        st.limit = end;
+        let inner = at + p.header_len();
+        Ok(match p.ppp_protocol() {
+            PppProtocol::IPV4 => Next::EtherType(EtherType::IPV4, inner),
+            PppProtocol::IPV6 => Next::EtherType(EtherType::IPV6, inner),
+            _ => Next::Payload(inner),
+        })
+    }
+
+    /// An MPLS label stack: one layer per entry, to the bottom of the
+    /// stack (a stack that reaches the end of its region without one is
+    /// malformed), then IP by the first nibble.
+    fn mpls_stack(
+        buf: &[u8],
+        at: usize,
+        st: &mut State,
+        layers: &mut Layers,
+    ) -> Result<Next, Error> {
+        let mut entry = at;
+        loop {
+            let bytes = region(buf, entry, st.limit, ErrorLayer::Mpls)?;
+            let e = Mpls::new(bytes).map_err(|_| Error::Truncated {
+                layer: ErrorLayer::Mpls,
+                needed: entry - at + mpls::HEADER_LEN,
+                available: st.limit - at,
+            })?;
+            layers.push(plain(LayerKind::Mpls, entry, mpls::HEADER_LEN, st.limit))?;
+            layers.set_flags(st.inherited);
+            entry += mpls::HEADER_LEN;
+            if e.bottom_of_stack() {
+                return Ok(Next::IpByVersion(entry));
+            }
         }
     }
 
@@ -838,7 +1070,7 @@ impl Walker {
         st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let ip = if self.capture {
+        let ip = if self.capture || st.quoted {
             Ipv4::new_truncated(bytes)?
         } else {
             Ipv4::new(bytes)?
@@ -864,6 +1096,7 @@ impl Walker {
             first_fragment: fragment && ip.fragment_offset() == 0,
             inherited: st.inherited | partial,
             network_only: st.network_only,
+            quoted: st.quoted,
         };
         let payload = at + header_len;
         if ip.fragment_offset() != 0 || st.network_only {
@@ -881,7 +1114,8 @@ impl Walker {
         st: &mut State,
         layers: &mut Layers,
     ) -> Result<Next, Error> {
-        let ip = if self.capture {
+        let lax = self.capture || st.quoted;
+        let ip = if lax {
             Ipv6::new_truncated(bytes)?
         } else {
             Ipv6::new(bytes)?
@@ -891,7 +1125,7 @@ impl Walker {
         // hop-by-hop header) the Jumbo Payload option's length (the rest of
         // the region in a capture walk).
         let jumbo = ip.is_jumbogram();
-        let end = if jumbo && !self.capture {
+        let end = if jumbo && !lax {
             let len = jumbo_payload_len(&bytes[ipv6::HEADER_LEN..])?;
             if len > bytes.len() - ipv6::HEADER_LEN {
                 return Err(Error::BadLength {
@@ -927,6 +1161,7 @@ impl Walker {
             first_fragment: false,
             inherited: st.inherited | partial,
             network_only: st.network_only,
+            quoted: st.quoted,
         };
         if st.network_only {
             return Ok(Next::Payload(payload));
@@ -996,7 +1231,11 @@ impl Walker {
             min: udp::HEADER_LEN,
             max,
         };
-        let (end, truncated) = if length == 0 {
+        let (end, truncated) = if st.quoted {
+            // A quote holds what it holds: lengths are the quoted
+            // datagram's, not the quote's.
+            (st.limit, false)
+        } else if length == 0 {
             // Only where the IP length is unspecified too (RFC 2675).
             if !st.unspecified {
                 return Err(bad(room.min(usize::from(u16::MAX))));
@@ -1021,28 +1260,71 @@ impl Walker {
         layers.set_flags(st.inherited);
         st.limit = end;
         let payload = at + udp::HEADER_LEN;
-        if self.is_vxlan_port(udp.dst_port()) {
-            let vx = Vxlan::new(region(buf, payload, end, ErrorLayer::Vxlan)?)?;
-            layers.push(plain(LayerKind::Vxlan, payload, vxlan::HEADER_LEN, end))?;
-            layers.set_flags(st.inherited);
-            if !vx.i_flag() {
-                // RFC 7348: the VNI is valid only with I set; Linux drops it.
-                return Err(Error::BadValue {
-                    layer: ErrorLayer::Vxlan,
-                    field: "I flag",
-                });
+        let Some(tunnel) = self.udp_tunnel(udp.dst_port()).filter(|_| !st.quoted) else {
+            return Ok(Next::Payload(payload));
+        };
+        // The tunnel's payload starts a new region: nothing of the outer
+        // datagram's length rules applies inside.
+        *st = State {
+            limit: end,
+            declared: end,
+            unspecified: false,
+            first_fragment: false,
+            inherited: st.inherited,
+            network_only: false,
+            quoted: false,
+        };
+        let bytes = region(buf, payload, end, ErrorLayer::Udp)?;
+        match tunnel {
+            UdpTunnel::Vxlan => {
+                let vx = Vxlan::new(bytes)?;
+                layers.push(plain(LayerKind::Vxlan, payload, vxlan::HEADER_LEN, end))?;
+                layers.set_flags(st.inherited);
+                if !vx.i_flag() {
+                    // RFC 7348: the VNI is valid only with I set; Linux drops it.
+                    return Err(Error::BadValue {
+                        layer: ErrorLayer::Vxlan,
+                        field: "I flag",
+                    });
+                }
+                Ok(Next::Ethernet(payload + vxlan::HEADER_LEN))
             }
-            *st = State {
-                limit: end,
-                declared: end,
-                unspecified: false,
-                first_fragment: false,
-                inherited: st.inherited,
-                network_only: false,
-            };
-            return Ok(Next::Ethernet(payload + vxlan::HEADER_LEN));
+            UdpTunnel::Geneve => {
+                let g = Geneve::new(bytes)?;
+                layers.push(plain(LayerKind::Geneve, payload, g.header_len(), end))?;
+                layers.set_flags(st.inherited);
+                let inner = payload + g.header_len();
+                Ok(match g.protocol_type() {
+                    EtherType::TEB => Next::Ethernet(inner),
+                    et @ (EtherType::IPV4 | EtherType::IPV6) => Next::EtherType(et, inner),
+                    _ => Next::Payload(inner),
+                })
+            }
+            UdpTunnel::Gtpu => {
+                let g = if self.capture {
+                    Gtpu::new_truncated(bytes)?
+                } else {
+                    Gtpu::new(bytes)?
+                };
+                let gtp_end = payload + g.header_len() + g.payload().len();
+                layers.push(Layer {
+                    kind: LayerKind::Gtpu,
+                    start: payload,
+                    header_len: g.header_len(),
+                    end: gtp_end,
+                    truncated: g.is_truncated(),
+                })?;
+                layers.set_flags(st.inherited);
+                st.limit = gtp_end;
+                let inner = payload + g.header_len();
+                Ok(if g.message_type() == GtpuMessageType::G_PDU {
+                    Next::IpByVersion(inner)
+                } else {
+                    Next::Payload(inner)
+                })
+            }
+            UdpTunnel::Mpls => Ok(Next::Mpls(payload)),
         }
-        Ok(Next::Payload(payload))
     }
 
     fn by_protocol(
@@ -1054,8 +1336,26 @@ impl Walker {
         layers: &mut Layers,
     ) -> Result<Next, Error> {
         let bytes = region(buf, at, st.limit, ErrorLayer::Ipv4)?;
+        if st.quoted
+            && !matches!(
+                proto,
+                IpProtocol::UDP | IpProtocol::TCP | IpProtocol::ICMP | IpProtocol::ICMPV6
+            )
+        {
+            // A quote is walked to its transport header and no further.
+            return Ok(Next::Payload(at));
+        }
         let next = match proto {
             IpProtocol::UDP => return self.udp(buf, at, st, layers),
+            IpProtocol::TCP if st.quoted => {
+                // RFC 792 quotes 8 bytes of it: the ports and sequence number.
+                let len = Tcp::new(bytes).map_or(bytes.len(), |t| t.header_len());
+                if len < 8 {
+                    return Err(Error::truncated(ErrorLayer::Tcp, 8, len));
+                }
+                layers.push(plain(LayerKind::Tcp, at, len, st.limit))?;
+                Next::Payload(at + len)
+            }
             IpProtocol::TCP => {
                 let tcp = Tcp::new(bytes)?;
                 layers.push(plain(LayerKind::Tcp, at, tcp.header_len(), st.limit))?;
@@ -1064,11 +1364,19 @@ impl Walker {
             IpProtocol::ICMP => {
                 let icmp = Icmpv4::new(bytes)?;
                 layers.push(plain(LayerKind::Icmpv4, at, icmp.header_len(), st.limit))?;
+                if icmp.is_error() && !st.quoted {
+                    layers.set_flags(st.inherited);
+                    return Ok(Self::quote(at + icmp.header_len(), st));
+                }
                 Next::Payload(at + icmp.header_len())
             }
             IpProtocol::ICMPV6 => {
                 let icmp = Icmpv6::new(bytes)?;
                 layers.push(plain(LayerKind::Icmpv6, at, icmp.header_len(), st.limit))?;
+                if icmp.is_error() && !st.quoted {
+                    layers.set_flags(st.inherited);
+                    return Ok(Self::quote(at + icmp.header_len(), st));
+                }
                 Next::Payload(at + icmp.header_len())
             }
             IpProtocol::GRE => {
@@ -1079,15 +1387,33 @@ impl Walker {
                 return Ok(match gre.protocol_type() {
                     et @ (EtherType::IPV4 | EtherType::IPV6) => Next::EtherType(et, inner),
                     EtherType::TEB => Next::Ethernet(inner),
+                    EtherType::MPLS_UNICAST | EtherType::MPLS_MULTICAST => Next::Mpls(inner),
                     _ => Next::Payload(inner),
                 });
             }
             IpProtocol::IPV4 => return Ok(Next::EtherType(EtherType::IPV4, at)),
             IpProtocol::IPV6 => return Ok(Next::EtherType(EtherType::IPV6, at)),
+            IpProtocol::MPLS_IN_IP => return Ok(Next::Mpls(at)),
             _ => return Ok(Next::Payload(at)),
         };
         layers.set_flags(st.inherited);
         Ok(next)
+    }
+}
+
+impl Walker {
+    /// Enters the datagram an ICMP error quotes, at `at`.
+    fn quote(at: usize, st: &mut State) -> Next {
+        *st = State {
+            limit: st.limit,
+            declared: st.limit,
+            unspecified: false,
+            first_fragment: false,
+            inherited: st.inherited | QUOTED | PARTIAL,
+            network_only: false,
+            quoted: true,
+        };
+        Next::IpByVersion(at)
     }
 }
 
@@ -1247,6 +1573,51 @@ impl<B: AsRef<[u8]>> LayerView<B> for Gre<B> {
     }
     fn from_layer(bytes: B) -> Result<Self, Error> {
         Gre::new(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for Geneve<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::Geneve
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        Geneve::new(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for Mpls<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::Mpls
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        Mpls::new(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for Gtpu<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::Gtpu
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        Gtpu::new_truncated(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for Pppoe<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::Pppoe
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        Pppoe::new_truncated(bytes)
+    }
+}
+
+impl<B: AsRef<[u8]>> LayerView<B> for PppoeDiscovery<B> {
+    fn accepts(kind: LayerKind) -> bool {
+        kind == LayerKind::PppoeDiscovery
+    }
+    fn from_layer(bytes: B) -> Result<Self, Error> {
+        PppoeDiscovery::new(bytes)
     }
 }
 
@@ -1471,6 +1842,11 @@ pub(crate) mod tests {
                 K::Vxlan => layers.view::<Vxlan<&[u8]>>(buf, i).map(|_| ()),
                 K::Gre => layers.view::<Gre<&[u8]>>(buf, i).map(|_| ()),
                 K::Macsec => layers.view::<Macsec<&[u8]>>(buf, i).map(|_| ()),
+                K::Geneve => layers.view::<Geneve<&[u8]>>(buf, i).map(|_| ()),
+                K::Mpls => layers.view::<Mpls<&[u8]>>(buf, i).map(|_| ()),
+                K::Gtpu => layers.view::<Gtpu<&[u8]>>(buf, i).map(|_| ()),
+                K::Pppoe => layers.view::<Pppoe<&[u8]>>(buf, i).map(|_| ()),
+                K::PppoeDiscovery => layers.view::<PppoeDiscovery<&[u8]>>(buf, i).map(|_| ()),
                 K::Ipv6Ext(_) | K::Payload => Ok(()),
             };
             assert_eq!(ok, Ok(()), "layer {i}: {l:?}");
@@ -2045,6 +2421,147 @@ pub(crate) mod tests {
                 field: "Jumbo Payload option"
             })
         );
+    }
+
+    /// Strict by default, lax by name: every malformed header that its
+    /// own checked constructor refuses is refused by the data-plane walk
+    /// too, at that layer; the capture walk reads the offload and snap-cut
+    /// cases (and only those) on.
+    #[test]
+    #[allow(clippy::too_many_lines)] // one table
+    fn the_strict_walk_refuses_what_the_views_refuse() {
+        use crate::flow::tests::TCP_TIMESTAMPS;
+        #[rustfmt::skip]
+        const UDP: [u8; 44] = [
+            0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+            0x45, 0, 0, 30, 0, 0, 0x40, 0, 64, 17, 0x26, 0xcd, 10, 0, 0, 1, 10, 0, 0, 2,
+            0x30, 0x39, 0x00, 0x35, 0x00, 0x0a, 0x53, 0x00, b'h', b'i',
+        ];
+        type Edit = fn(&mut Vec<u8>);
+        // (what, frame, edit, layer of the error, capture walk reads it)
+        let cases: [(&str, &[u8], Edit, ErrorLayer, bool); 12] = [
+            (
+                "IPv4 total length 0",
+                &UDP,
+                |f| f[16..18].copy_from_slice(&[0, 0]),
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "IPv4 total length past the buffer",
+                &UDP,
+                |f| f[17] = 31,
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "IPv4 total length below the header",
+                &UDP,
+                |f| f[17] = 19,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "IPv4 IHL 4",
+                &UDP,
+                |f| f[14] = 0x44,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "IPv4 version 6",
+                &UDP,
+                |f| f[14] = 0x65,
+                ErrorLayer::Ipv4,
+                false,
+            ),
+            (
+                "UDP length 0",
+                &UDP,
+                |f| f[38..40].copy_from_slice(&[0, 0]),
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "UDP length past the IP payload",
+                &UDP,
+                |f| f[39] = 11,
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "UDP length below its header",
+                &UDP,
+                |f| f[39] = 7,
+                ErrorLayer::Udp,
+                false,
+            ),
+            (
+                "TCP data offset 4",
+                &TCP_TIMESTAMPS,
+                |f| f[46] = 0x40,
+                ErrorLayer::Tcp,
+                false,
+            ),
+            (
+                "TCP options past the segment",
+                &TCP_TIMESTAMPS,
+                |f| f[46] = 0xF0,
+                ErrorLayer::Tcp,
+                false,
+            ),
+            (
+                "frame cut inside the TCP payload",
+                &TCP_TIMESTAMPS,
+                |f| f.truncate(70),
+                ErrorLayer::Ipv4,
+                true,
+            ),
+            (
+                "VXLAN without its I flag",
+                &VXLAN_ICMP,
+                |f| f[42] = 0,
+                ErrorLayer::Vxlan,
+                false,
+            ),
+        ];
+        for (what, frame, edit, layer, capture_reads) in cases {
+            let mut f = frame.to_vec();
+            edit(&mut f);
+            let strict = Layers::from_ethernet(&f);
+            let err = strict.error().unwrap_or_else(|| panic!("{what}: accepted"));
+            assert_eq!(err.layer(), layer, "{what}: {err}");
+            // The header's own checked constructor refuses it too.
+            let own = match layer {
+                ErrorLayer::Ipv4 => Ipv4::new(&f[14..]).map(drop),
+                ErrorLayer::Udp => {
+                    Ipv4::new(&f[14..]).and_then(|ip| Udp::new(ip.payload()).map(drop))
+                }
+                ErrorLayer::Tcp => {
+                    Ipv4::new(&f[14..]).and_then(|ip| Tcp::new(ip.payload()).map(drop))
+                }
+                ErrorLayer::Vxlan => Err(err),
+                _ => unreachable!(),
+            };
+            assert!(own.is_err(), "{what}: the view accepts it");
+            let lax = Layers::from_ethernet_capture(&f);
+            assert_eq!(
+                lax.error().is_none() || lax.is_cut_short(),
+                capture_reads,
+                "{what}: {:?}",
+                lax.error()
+            );
+        }
+        // An IPv6 payload length past the buffer, and 0 with a hop-by-hop
+        // header but no Jumbo Payload option.
+        let mut v6 = ipv6_around(IpProtocol::ICMPV6, &[128, 0, 0, 0, 0, 1, 0, 1]);
+        v6[5] += 1;
+        assert_eq!(
+            Layers::from_ip(&v6).error().map(|e| e.layer()),
+            Some(ErrorLayer::Ipv6)
+        );
+        assert!(Ipv6::new(&v6[..]).is_err());
+        assert!(Layers::from_ip_capture(&v6).error().is_none());
     }
 
     #[test]

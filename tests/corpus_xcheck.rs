@@ -55,6 +55,7 @@ use etherparse::{
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
 use wireview::flow::FlowKey;
+use wireview::mpls::Label;
 use wireview::packet::Packet;
 use wireview::walk::{Layer, LayerKind, Layers};
 use wireview::{
@@ -431,7 +432,10 @@ fn rewrite_all(frame: &mut [u8]) {
                     u16::from_be_bytes([b[0], b[1]]),
                     u16::from_be_bytes([b[2], b[3]]),
                 );
-                let keep = |p: u16| p == 4789 || (p ^ 0x0F0F) == 4789;
+                // Tunnel ports (VXLAN, Geneve, GTP-U, MPLS over UDP) stay
+                // what they are, and no other port becomes one.
+                let tunnel = |p: u16| matches!(p, 4789 | 6081 | 2152 | 6635);
+                let keep = |p: u16| tunnel(p) || tunnel(p ^ 0x0F0F);
                 if !keep(src) {
                     pkt.set_src_port(i, src ^ 0x0F0F).unwrap();
                 }
@@ -440,7 +444,11 @@ fn rewrite_all(frame: &mut [u8]) {
                 }
             }
             LayerKind::Vlan => pkt.set_vid(i, Vid::new(0xABC).unwrap()).unwrap(),
-            LayerKind::Vxlan => pkt.set_vni(i, Vni::new(0x12_3456).unwrap()).unwrap(),
+            LayerKind::Vxlan | LayerKind::Geneve => {
+                pkt.set_vni(i, Vni::new(0x12_3456).unwrap()).unwrap();
+            }
+            LayerKind::Gtpu => pkt.set_teid(i, 0xDEAD_BEEF).unwrap(),
+            LayerKind::Mpls => pkt.set_label(i, Label::new(0x5_4321).unwrap()).unwrap(),
             _ => {}
         }
     }

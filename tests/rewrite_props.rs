@@ -73,6 +73,9 @@ enum Ip {
         tos: u8,
         ident: u16,
         flags: u8, // DF 0x40, MF 0x20
+        /// Fragment offset in 8-byte units: not 0 for a later fragment,
+        /// whose data follows as an `Inner::Raw`.
+        offset: u16,
         ttl: u8,
         src: Ipv4Addr,
         dst: Ipv4Addr,
@@ -92,9 +95,21 @@ enum Ip {
 enum Ext {
     HopByHop(Vec<u8>),
     Dest(Vec<u8>),
-    Routing { segments_left: u8, addr: Ipv6Addr },
-    Fragment { more: bool, ident: u32 },
-    Auth { spi: u32, icv: Vec<u8> },
+    Routing {
+        segments_left: u8,
+        addr: Ipv6Addr,
+    },
+    /// `offset` in 8-byte units: not 0 for a later fragment, whose data
+    /// follows as an `Inner::Raw`.
+    Fragment {
+        offset: u16,
+        more: bool,
+        ident: u32,
+    },
+    Auth {
+        spi: u32,
+        icv: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +126,10 @@ enum L4 {
         flags: u8,
     },
     Icmp {
+        /// An echo reply (type 0 / 129) rather than a request: with
+        /// identifier, sequence number and data all 0, an all-zero ICMPv4
+        /// message, whose checksum is 0xFFFF.
+        reply: bool,
         ident: u16,
         seq: u16,
     },
@@ -136,6 +155,8 @@ enum Inner {
     },
     /// IP in IP (IPIP, SIT, IPv6-in-IPv6, IPv4-in-IPv6).
     IpInIp(Box<Datagram>),
+    /// The data of a later fragment (protocol, bytes): not a header.
+    Raw(u8, Vec<u8>),
 }
 
 #[derive(Debug, Clone)]
@@ -179,6 +200,7 @@ fn proto_of(inner: &Inner, v6: bool) -> u8 {
             Ip::V4 { .. } => 4,
             Ip::V6 { .. } => 41,
         },
+        Inner::Raw(proto, _) => *proto,
     }
 }
 
@@ -222,6 +244,7 @@ fn checksum_with(pseudo: u32, data: &[u8]) -> u16 {
 fn build_inner(ip: &Ip, inner: &Inner) -> Vec<u8> {
     let v6 = matches!(ip, Ip::V6 { .. });
     match inner {
+        Inner::Raw(_, data) => data.clone(),
         Inner::L4(l4, payload) => {
             let mut b = Vec::new();
             let csum_at;
@@ -248,8 +271,14 @@ fn build_inner(ip: &Ip, inner: &Inner) -> Vec<u8> {
                     b.extend_from_slice(&[0x50, flags, 0xFF, 0xFF, 0, 0, 0, 0]);
                     csum_at = 16;
                 }
-                L4::Icmp { ident, seq } => {
-                    b.extend_from_slice(&[if v6 { 128 } else { 8 }, 0, 0, 0]);
+                L4::Icmp { reply, ident, seq } => {
+                    let kind = match (v6, reply) {
+                        (false, false) => 8,
+                        (false, true) => 0,
+                        (true, false) => 128,
+                        (true, true) => 129,
+                    };
+                    b.extend_from_slice(&[kind, 0, 0, 0]);
                     b.extend_from_slice(&ident.to_be_bytes());
                     b.extend_from_slice(&seq.to_be_bytes());
                     csum_at = 2;
@@ -356,8 +385,13 @@ fn build_ext(ext: &Ext, next: u8) -> (u8, Vec<u8>) {
             b.extend_from_slice(&addr.octets());
             43
         }
-        Ext::Fragment { more, ident } => {
-            b.extend_from_slice(&[0, 0, u8::from(*more)]);
+        Ext::Fragment {
+            offset,
+            more,
+            ident,
+        } => {
+            b.push(0);
+            b.extend_from_slice(&((offset << 3) | u16::from(*more)).to_be_bytes());
             b.extend_from_slice(&ident.to_be_bytes());
             44
         }
@@ -383,6 +417,7 @@ fn build_datagram(d: &Datagram) -> Vec<u8> {
             tos,
             ident,
             flags,
+            offset,
             ttl,
             src,
             dst,
@@ -392,7 +427,9 @@ fn build_datagram(d: &Datagram) -> Vec<u8> {
             let mut b = vec![0x40 | (hl / 4) as u8, *tos];
             b.extend_from_slice(&((hl + body.len()) as u16).to_be_bytes());
             b.extend_from_slice(&ident.to_be_bytes());
-            b.extend_from_slice(&[*flags, 0, *ttl, proto, 0, 0]);
+            let ff = (u16::from(*flags) << 8) | offset;
+            b.extend_from_slice(&ff.to_be_bytes());
+            b.extend_from_slice(&[*ttl, proto, 0, 0]);
             b.extend_from_slice(&src.octets());
             b.extend_from_slice(&dst.octets());
             b.extend_from_slice(options);
@@ -483,6 +520,7 @@ fn gen_ip(r: &mut Rng, v6: bool) -> Ip {
                     addr: r.ipv6(),
                 },
                 2 => Ext::Fragment {
+                    offset: 0,
                     more: r.bool(),
                     ident: r.next() as u32,
                 },
@@ -514,6 +552,7 @@ fn gen_ip(r: &mut Rng, v6: bool) -> Ip {
             tos: r.next() as u8,
             ident: r.next() as u16,
             flags: [0, 0x40, 0x20][r.below(3) as usize],
+            offset: 0,
             ttl: r.next() as u8,
             src: Ipv4Addr::from(r.next() as u32),
             dst: Ipv4Addr::from(r.next() as u32),
@@ -534,7 +573,7 @@ fn gen_l4(r: &mut Rng) -> Inner {
     let l4 = match r.below(3) {
         0 => L4::Udp {
             src: r.next() as u16,
-            dst: 1000 + r.below(3000) as u16,
+            dst: 1000 + r.below(1000) as u16,
             zero: r.below(4) == 0,
         },
         1 => L4::Tcp {
@@ -543,7 +582,25 @@ fn gen_l4(r: &mut Rng) -> Inner {
             seq: r.next() as u32,
             flags: r.next() as u8,
         },
+        _ if r.below(3) == 0 => {
+            // An echo reply that is all zero, or nearly: payload writes
+            // take it to all zero and back.
+            let n = r.below(6) as usize;
+            let mut data = vec![0; n];
+            if n > 0 && r.bool() {
+                data[r.below(n as u64) as usize] = r.next() as u8 | 1;
+            }
+            return Inner::L4(
+                L4::Icmp {
+                    reply: true,
+                    ident: 0,
+                    seq: 0,
+                },
+                data,
+            );
+        }
         _ => L4::Icmp {
+            reply: r.bool(),
             ident: r.next() as u16,
             seq: r.next() as u16,
         },
@@ -554,7 +611,30 @@ fn gen_l4(r: &mut Rng) -> Inner {
 
 fn gen_datagram(r: &mut Rng, depth: u32) -> Datagram {
     let v6 = r.bool();
-    let ip = gen_ip(r, v6);
+    let mut ip = gen_ip(r, v6);
+    if r.below(6) == 0 {
+        // A later fragment: the walk stops at its IP or fragment header.
+        let offset = 1 + r.below(0x1FFE) as u16;
+        match &mut ip {
+            Ip::V4 {
+                offset: o, flags, ..
+            } => {
+                *o = offset;
+                *flags &= 0x20;
+            }
+            Ip::V6 { exts, .. } => exts.push(Ext::Fragment {
+                offset,
+                more: r.bool(),
+                ident: r.next() as u32,
+            }),
+        }
+        let proto = [6, 17, 58, 60][r.below(4) as usize];
+        let n = 1 + r.below(40) as usize;
+        return Datagram {
+            ip,
+            inner: Inner::Raw(proto, r.bytes(n)),
+        };
+    }
     let inner = if depth == 0 {
         gen_l4(r)
     } else {
@@ -580,6 +660,34 @@ fn gen_datagram(r: &mut Rng, depth: u32) -> Datagram {
         }
     };
     Datagram { ip, inner }
+}
+
+/// An ICMPv4 message inside a fragment (MF set here or in a datagram
+/// around it) is not whole in the packet: whether the whole message is
+/// all zero cannot be known, so `Packet` keeps the checksum as RFC 1624
+/// gives it, and the model must not build one that could be all zero.
+fn no_zero_icmp_in_fragments(d: &mut Datagram, fragmented: bool) {
+    let fragmented = fragmented
+        || match &d.ip {
+            Ip::V4 { flags, .. } => flags & 0x20 != 0,
+            Ip::V6 { exts, .. } => exts
+                .iter()
+                .any(|e| matches!(e, Ext::Fragment { more: true, .. })),
+        };
+    match &mut d.inner {
+        Inner::L4(L4::Icmp { reply, .. }, _) if fragmented => *reply = false,
+        Inner::Vxlan { frame, .. }
+        | Inner::Gre {
+            inner: GreInner::Ethernet(frame),
+            ..
+        } => no_zero_icmp_in_fragments(&mut frame.datagram, fragmented),
+        Inner::Gre {
+            inner: GreInner::Ip(x),
+            ..
+        }
+        | Inner::IpInIp(x) => no_zero_icmp_in_fragments(x, fragmented),
+        _ => {}
+    }
 }
 
 fn gen_frame(r: &mut Rng, depth: u32, macsec: bool) -> Frame {
@@ -609,7 +717,7 @@ fn nth(d: &mut Datagram, k: usize) -> Option<&mut Datagram> {
         return Some(d);
     }
     match &mut d.inner {
-        Inner::L4(..) => None,
+        Inner::L4(..) | Inner::Raw(..) => None,
         Inner::Vxlan { frame, .. }
         | Inner::Gre {
             inner: GreInner::Ethernet(frame),
@@ -639,11 +747,13 @@ enum Op {
     Vid(usize, u16),
     /// Bytes written into the innermost payload at an offset.
     Payload(usize, Vec<u8>),
+    /// A write over datagram k's IP length field: refused, nothing changes.
+    Length(usize),
 }
 
 fn gen_op(r: &mut Rng, n_ip: usize) -> Op {
     let k = r.below(n_ip as u64) as usize;
-    match r.below(11) {
+    match r.below(12) {
         0 => Op::Ttl(k, r.next() as u8),
         1 => Op::Dscp(k, r.below(64) as u8),
         2 => Op::Ecn(k, r.below(4) as u8),
@@ -651,12 +761,30 @@ fn gen_op(r: &mut Rng, n_ip: usize) -> Op {
         4 => Op::Ident(k, r.next() as u16),
         5 => Op::Src(k, u128::from(r.next()) << 64 | u128::from(r.next())),
         6 => Op::Dst(k, u128::from(r.next()) << 64 | u128::from(r.next())),
-        7 => Op::Port(r.bool(), r.next() as u16),
+        7 => {
+            // Never a port that would start a tunnel (VXLAN, Geneve, GTP-U,
+            // MPLS over UDP): the structure would change.
+            let port = r.next() as u16;
+            let port = if matches!(port, 4789 | 6081 | 2152 | 6635) {
+                port ^ 1
+            } else {
+                port
+            };
+            Op::Port(r.bool(), port)
+        }
         8 => Op::Vni(k, r.next() as u32 & 0xFF_FFFF),
         9 => Op::Vid(k, r.below(4096) as u16),
+        10 => Op::Length(k),
         _ => {
-            let n = 1 + r.below(7) as usize;
-            Op::Payload(r.below(64) as usize, r.bytes(n))
+            // Short runs near the start too, so that short payloads (an
+            // echo reply that is nearly all zero) are written over.
+            let (at, n) = if r.bool() {
+                (r.below(4) as usize, 1 + r.below(3) as usize)
+            } else {
+                (r.below(64) as usize, 1 + r.below(7) as usize)
+            };
+            let bytes = if r.bool() { vec![0; n] } else { r.bytes(n) };
+            Op::Payload(at, bytes)
         }
     }
 }
@@ -745,13 +873,14 @@ fn apply_model(f: &mut Frame, op: &Op) -> bool {
             Some((_, tci)) => *tci = (*tci & 0xF000) | v,
             None => return false,
         },
+        Op::Length(k) => return nth(&mut f.datagram, *k).is_some(),
         Op::Payload(at, bytes) => {
             let mut k = 0;
             while nth(&mut f.datagram, k + 1).is_some() {
                 k += 1;
             }
             match &mut nth(&mut f.datagram, k).unwrap().inner {
-                Inner::L4(_, p) if at + bytes.len() <= p.len() => {
+                Inner::L4(_, p) | Inner::Raw(_, p) if at + bytes.len() <= p.len() => {
                     p[*at..at + bytes.len()].copy_from_slice(bytes);
                 }
                 _ => return false,
@@ -828,6 +957,20 @@ fn apply_packet(pkt: &mut Packet<'_>, op: &Op) {
                 .unwrap();
             pkt.write(l.start + at, bytes)
         }
+        Op::Length(k) => {
+            let l = layers.get(ips[*k]).unwrap();
+            let (at, field) = if l.kind == LayerKind::Ipv4 {
+                (2, "total length")
+            } else {
+                (4, "payload length")
+            };
+            let r = pkt.write(l.start + at, &[0xAB, 0xCD]);
+            assert!(
+                matches!(r, Err(wireview::Error::BadValue { field: f, .. }) if f == field),
+                "{r:?}"
+            );
+            Ok(())
+        }
     };
     res.unwrap();
 }
@@ -849,6 +992,7 @@ proptest! {
         let mut r = Rng(seed | 1);
         let depth = r.below(3) as u32;
         let mut model = gen_frame(&mut r, depth, true);
+        no_zero_icmp_in_fragments(&mut model.datagram, false);
         let mut bytes = build_frame(&model);
         // The walk sees the whole model: no error, and a payload at the end
         // unless the innermost payload is empty.

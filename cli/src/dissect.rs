@@ -1,15 +1,16 @@
-//! The `dissect` example's logic: every layer `wireview::walk` finds in every
+//! `wireview dissect` (and the `dissect` example): every layer `wireview::walk` finds in every
 //! packet of a capture, printed as one JSON object per packet (the format is
 //! fixed by the crate's tool contract).
 //!
 //! Dissection happens in two steps so that the benchmark can measure the
 //! first alone: [`dissect_frame`] walks a frame and reads every field into
-//! plain values ([`Field`]s), and [`write_packet`] prints them as JSON.
+//! plain values ([`Value`]s), and [`write_packet`] prints them as JSON.
 
 use std::ffi::OsString;
+use std::io::Read;
 use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use wireview::arp::Arp;
 use wireview::checksum::Sum;
@@ -26,7 +27,9 @@ use wireview::walk::{LayerKind, Layers};
 use wireview::{Error, Ipv4};
 use wireview::{Icmpv4, Icmpv6};
 
-use crate::capture::{self, Record, LINKTYPE_ETHERNET};
+use crate::capture::{Reader, Record};
+use crate::link::{self, LinkHeader, Start};
+use crate::progress::Progress;
 
 /// A field value, before it is printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,11 +160,15 @@ pub fn dissect_frame(frame: &[u8]) -> Dissection {
 /// As [`dissect_frame`], into `out` (whose earlier content is dropped).
 pub fn dissect_into(frame: &[u8], out: &mut Dissection) {
     out.clear();
-    let layers = Layers::from_ethernet_capture(frame);
-    for i in 0..layers.len() {
+    append_walk(frame, &Layers::from_ethernet_capture(frame), 0, out);
+}
+
+/// Appends the fields of the walk's layers from `first` on, and its error.
+fn append_walk(buf: &[u8], layers: &Layers, first: usize, out: &mut Dissection) {
+    for i in first..layers.len() {
         let start = out.fields.len();
         out.starts.push(start);
-        if let Err(e) = layer_fields(frame, &layers, i, &mut Fields(&mut out.fields)) {
+        if let Err(e) = layer_fields(buf, layers, i, &mut Fields(&mut out.fields)) {
             // The walk checked every header it recorded, so a view of one
             // cannot fail; if it ever does, say so rather than hide it.
             out.fields.truncate(start);
@@ -175,16 +182,67 @@ pub fn dissect_into(frame: &[u8], out: &mut Dissection) {
     }
 }
 
-/// A frame of a link type other than Ethernet: no layers, an error.
-pub fn not_ethernet(linktype: u32) -> Dissection {
-    let what = if linktype == u32::MAX {
-        "packet of an undescribed pcapng interface".to_owned()
-    } else {
-        format!("link type {linktype} is not Ethernet (1)")
-    };
-    Dissection {
-        error: Some((what, "link")),
-        ..Dissection::default()
+/// Appends the capture link-layer header's layer object.
+fn append_link_header(header: &LinkHeader, out: &mut Dissection) {
+    out.starts.push(out.fields.len());
+    let mut f = Fields(&mut out.fields);
+    match *header {
+        LinkHeader::Sll {
+            version,
+            packet_type,
+            hatype,
+            addr,
+            addr_len,
+            protocol,
+        } => {
+            f.add("layer", Value::Name("sll"))
+                .add("version", version)
+                .add("packet_type", packet_type)
+                .add("hatype", hatype)
+                .add("addr", hex(&addr[..addr_len]))
+                .add("protocol", protocol);
+        }
+        LinkHeader::Loopback { family } => {
+            f.add("layer", Value::Name("loopback"))
+                .add("family", family);
+        }
+    }
+}
+
+/// Dissects a packet of link type `linktype` into `out` (whose earlier
+/// content is dropped): the capture link header's layer object (`sll`,
+/// `loopback`) when it has one, then the walked layers. `scratch` is used
+/// for the SLL2 protocols other than IP (see [`crate::link`]).
+pub fn dissect_packet_into(
+    linktype: u32,
+    data: &[u8],
+    out: &mut Dissection,
+    scratch: &mut Vec<u8>,
+) {
+    out.clear();
+    let framing = link::framing(linktype, data);
+    if let Some(h) = &framing.header {
+        append_link_header(h, out);
+    }
+    match framing.start {
+        Start::Ethernet { at, hidden } => {
+            let frame = &data[at..];
+            append_walk(
+                frame,
+                &Layers::from_ethernet_capture(frame),
+                usize::from(hidden),
+                out,
+            );
+        }
+        Start::Ip { at } => {
+            let packet = &data[at..];
+            append_walk(packet, &Layers::from_ip_capture(packet), 0, out);
+        }
+        Start::EtherType { protocol, at } => {
+            link::pseudo_frame(scratch, protocol, &data[at..]);
+            append_walk(scratch, &Layers::from_ethernet_capture(scratch), 1, out);
+        }
+        Start::Fail { message, layer } => out.error = Some((message, layer)),
     }
 }
 
@@ -564,22 +622,32 @@ pub fn write_packet(
 
 /// Dissects one capture record.
 pub fn dissect_record(rec: Record<'_>) -> Dissection {
-    if rec.linktype == LINKTYPE_ETHERNET {
-        dissect_frame(rec.data)
-    } else {
-        not_ethernet(rec.linktype)
-    }
+    let mut out = Dissection::default();
+    dissect_packet_into(rec.linktype, rec.data, &mut out, &mut Vec::new());
+    out
 }
 
 const USAGE: &str = "usage: dissect [FILE.pcap ...]";
 
 /// Runs `dissect` with `args` (without the program name): JSON lines on
 /// `out`, messages on `err`. Returns the exit status: 0, 1 when a file
-/// cannot be read or is not a capture, 2 for a bad command line.
+/// cannot be read or is not a capture, 2 for a bad command line. No
+/// progress line (see [`run_with_progress`]).
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
     out: &mut impl Write,
     err: &mut impl Write,
+) -> i32 {
+    run_with_progress(args, out, err, false)
+}
+
+/// As [`run`], with a progress line on `err` for files that take more than
+/// a second when `progress` is true.
+pub fn run_with_progress(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+    progress: bool,
 ) -> i32 {
     let mut files = Vec::new();
     let mut parser = lexopt::Parser::from_args(args);
@@ -601,42 +669,90 @@ pub fn run(
             }
         }
     }
-    let sample = files.is_empty();
-    if sample {
-        files.push(PathBuf::from("sample.pcap (built in)"));
-    }
-    for path in &files {
-        let bytes = if sample {
-            crate::SAMPLE_PCAP.to_vec()
-        } else {
-            match std::fs::read(path) {
-                Ok(b) => b,
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let code = if files.is_empty() {
+        dissect_input(
+            Path::new("sample.pcap (built in)"),
+            crate::SAMPLE_PCAP,
+            &mut out,
+            err,
+            progress,
+        )
+    } else {
+        let mut code = 0;
+        for path in &files {
+            code = match std::fs::File::open(path) {
+                Ok(file) => dissect_input(path, file, &mut out, err, progress),
                 Err(e) => {
                     let _ = writeln!(err, "dissect: {}: {e}", path.display());
-                    return 1;
+                    1
                 }
+            };
+            if code != 0 {
+                break;
             }
-        };
-        let mut n = 0;
-        let mut io = Ok(());
-        let result = capture::for_each_packet(&bytes, |rec| {
-            n += 1;
-            if io.is_ok() {
-                io = write_packet(out, n, rec.data.len(), &dissect_record(rec));
-            }
-        });
-        if let Err(e) = io {
-            // `dissect | head` closes the pipe early: not an error.
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                return 0;
-            }
-            let _ = writeln!(err, "dissect: cannot write output: {e}");
-            return 1;
         }
-        if let Err(e) = result {
+        code
+    };
+    match out.flush() {
+        Err(e) if code == 0 => output_failed(&e, err),
+        _ => code,
+    }
+}
+
+/// The exit status for a failed write of the output: `dissect | head`
+/// closes the pipe early, which is not an error.
+fn output_failed(e: &std::io::Error, err: &mut impl Write) -> i32 {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return 0;
+    }
+    let _ = writeln!(err, "dissect: cannot write output: {e}");
+    1
+}
+
+/// Dissects one capture, packet by packet.
+fn dissect_input(
+    path: &Path,
+    input: impl Read + Send,
+    out: &mut impl Write,
+    err: &mut impl Write,
+    progress: bool,
+) -> i32 {
+    let mut reader = match Reader::new(input) {
+        Ok(r) => r,
+        Err(e) => {
             let _ = writeln!(err, "dissect: {}: {e}", path.display());
             return 1;
         }
+    };
+    let mut progress = Progress::new("dissect", progress);
+    let (mut d, mut scratch) = (Dissection::default(), Vec::new());
+    let mut n = 0;
+    let result = loop {
+        match reader.next_block() {
+            Ok(Some(block)) => {
+                if let Some(rec) = block.packet() {
+                    n += 1;
+                    dissect_packet_into(rec.linktype, rec.data, &mut d, &mut scratch);
+                    if let Err(e) = write_packet(out, n, rec.data.len(), &d) {
+                        progress.finish(err);
+                        return output_failed(&e, err);
+                    }
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+        progress.tick(n as u64, reader.position(), err);
+    };
+    progress.finish(err);
+    if let Err(e) = result {
+        // The packets before the bad record are printed first.
+        if let Err(e) = out.flush() {
+            return output_failed(&e, err);
+        }
+        let _ = writeln!(err, "dissect: {}: {e}", path.display());
+        return 1;
     }
     0
 }

@@ -7,13 +7,19 @@
 //! - [`rewrite`]: header fields changed in place with
 //!   `wireview::packet::Packet`, every checksum kept right by RFC 1624
 //!   incremental updates, written to a new capture.
-//! - [`capture`]: reading and writing pcap and pcapng files.
+//! - [`capture`]: reading and writing pcap and pcapng files, packet by
+//!   packet (`pcap-parser`).
+//! - [`link`]: the capture link types (Ethernet, Linux cooked v1/v2, raw IP,
+//!   BSD loopback) and where each packet's walk starts.
+//! - [`progress`]: the progress line on stderr.
 //!
 //! The command lines, output formats and exit codes are fixed by the tool
 //! contract (`dissect` and `rewrite` in the crate's README).
 
 pub mod capture;
 pub mod dissect;
+pub mod link;
+pub mod progress;
 pub mod rewrite;
 
 /// The sample capture the `wireview` crate ships (`examples/data/sample.pcap`:

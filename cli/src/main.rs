@@ -6,7 +6,7 @@
 //! ```
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 const USAGE: &str = "usage: wireview dissect [FILE.pcap ...]
        wireview rewrite [FLAGS] IN.pcap OUT.pcap
@@ -16,12 +16,20 @@ fn main() {
     let mut args = std::env::args_os().skip(1);
     let command = args.next();
     let code = match command.as_ref().and_then(|c| c.to_str()) {
-        Some("dissect") => {
-            wireview_cli::dissect::run(args, &mut std::io::stdout().lock(), &mut std::io::stderr())
-        }
-        Some("rewrite") => {
-            wireview_cli::rewrite::run(args, &mut std::io::stdout().lock(), &mut std::io::stderr())
-        }
+        // A progress line only on a terminal, and for dissect only when
+        // the JSON goes elsewhere.
+        Some("dissect") => wireview_cli::dissect::run_with_progress(
+            args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr(),
+            std::io::stderr().is_terminal() && !std::io::stdout().is_terminal(),
+        ),
+        Some("rewrite") => wireview_cli::rewrite::run_with_progress(
+            args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr(),
+            std::io::stderr().is_terminal(),
+        ),
         Some("-h" | "--help" | "help") => {
             let _ = writeln!(std::io::stdout(), "{USAGE}");
             0

@@ -1,4 +1,4 @@
-//! The `rewrite` example's logic: change header fields of every packet of a
+//! `wireview rewrite` (and the `rewrite` example): change header fields of every packet of a
 //! capture in place with `wireview::packet::Packet`, whose setters keep
 //! every checksum covering a changed byte right with RFC 1624 updates (the
 //! tool never recomputes a checksum), and write the packets to a new file
@@ -16,7 +16,9 @@ use wireview::vxlan::Vni;
 use wireview::walk::{LayerKind, Which};
 use wireview::Error;
 
-use crate::capture::{self, LINKTYPE_ETHERNET};
+use crate::capture::Reader;
+use crate::link::{self, Start};
+use crate::progress::Progress;
 
 /// The changes the flags ask for. `None`/`false`: leave the field alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,11 +72,46 @@ pub enum Outcome {
 /// Only if the crate refuses a change the walk said was possible (which
 /// would be a bug in the crate; the frame may then be partly changed).
 pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> {
-    // A capture walk: a frame cut short by the capture's snap length is
-    // rewritten as far as it was captured (every field and checksum in
-    // the captured bytes changes as in the whole packet); only malformed
-    // frames are refused.
-    let Ok(mut pkt) = Packet::from_ethernet_capture(frame) else {
+    rewrite_walked(Packet::from_ethernet_capture(frame), edits)
+}
+
+/// Applies `edits` to one packet of link type `linktype`, in place (see
+/// [`crate::link`] for the link types; a packet of another link type, or
+/// whose capture link header is malformed, is [`Outcome::Malformed`]).
+/// `scratch` is used for the SLL2 protocols other than IP.
+///
+/// # Errors
+/// As [`rewrite_frame`].
+pub fn rewrite_packet(
+    linktype: u32,
+    data: &mut [u8],
+    edits: &Edits,
+    scratch: &mut Vec<u8>,
+) -> Result<Outcome, Error> {
+    match link::framing(linktype, data).start {
+        Start::Ethernet { at, .. } => {
+            rewrite_walked(Packet::from_ethernet_capture(&mut data[at..]), edits)
+        }
+        Start::Ip { at } => rewrite_walked(Packet::from_ip_capture(&mut data[at..]), edits),
+        Start::EtherType { protocol, at } => {
+            link::pseudo_frame(scratch, protocol, &data[at..]);
+            let outcome = rewrite_walked(Packet::from_ethernet_capture(scratch), edits)?;
+            if outcome == Outcome::Rewritten {
+                data[at..].copy_from_slice(&scratch[14..]);
+            }
+            Ok(outcome)
+        }
+        Start::Fail { .. } => Ok(Outcome::Malformed),
+    }
+}
+
+/// Applies `edits` to a packet walked by the capture walk: a frame cut
+/// short by the capture's snap length is rewritten as far as it was
+/// captured (every field and checksum in the captured bytes changes as in
+/// the whole packet); only malformed frames (the walk's refusal) are left
+/// alone.
+fn rewrite_walked(pkt: Result<Packet<'_>, Error>, edits: &Edits) -> Result<Outcome, Error> {
+    let Ok(mut pkt) = pkt else {
         return Ok(Outcome::Malformed);
     };
     let layers = pkt.layers();
@@ -149,24 +186,38 @@ pub fn rewrite_frame(frame: &mut [u8], edits: &Edits) -> Result<Outcome, Error> 
     })
 }
 
-/// Counts of what happened to the packets of a file.
+/// Counts of what happened to the packets of a file: `rewritten +
+/// unchanged + skipped == total`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Packets read.
     pub total: usize,
     /// Packets in which at least one change applied.
     pub rewritten: usize,
-    /// Packets copied unchanged because they are malformed or truncated (or
-    /// not Ethernet frames).
+    /// Packets copied unchanged because no flag names a layer they have.
+    pub unchanged: usize,
+    /// Packets copied unchanged because they are malformed (or of a link
+    /// type the tool does not read).
     pub skipped: usize,
+}
+
+impl Summary {
+    fn count(&mut self, outcome: Outcome) {
+        self.total += 1;
+        match outcome {
+            Outcome::Rewritten => self.rewritten += 1,
+            Outcome::NotApplicable => self.unchanged += 1,
+            Outcome::Malformed => self.skipped += 1,
+        }
+    }
 }
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "rewrote {} of {} packets ({} skipped: malformed)",
-            self.rewritten, self.total, self.skipped
+            "rewrote {} of {} packets ({} unchanged: no such layer, {} skipped: malformed)",
+            self.rewritten, self.total, self.unchanged, self.skipped
         )
     }
 }
@@ -178,33 +229,83 @@ impl std::fmt::Display for Summary {
 /// A message when `input` is not a capture, or when the crate refused a
 /// change (a bug).
 pub fn rewrite_capture(input: &[u8], edits: &Edits) -> Result<(Vec<u8>, Summary), String> {
+    let reader = Reader::new(input).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let mut no_progress = Progress::new("rewrite", false);
+    let summary = rewrite_stream(
+        reader,
+        &mut out,
+        edits,
+        &mut no_progress,
+        &mut std::io::sink(),
+    )
+    .map_err(|e| match e {
+        Failure::Input(m) | Failure::Output(m) => m,
+    })?;
+    Ok((out, summary))
+}
+
+/// Why [`rewrite_stream`] stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The input: a record malformed or cut short, a read error, or a
+    /// change the crate refused (a bug).
+    Input(String),
+    /// The output could not be written.
+    Output(String),
+}
+
+/// Rewrites every packet read by `reader`, writing each record or block to
+/// `output` as soon as it is done (memory stays bounded), and returns the
+/// counts. The progress line, if any, goes to `err`.
+///
+/// # Errors
+/// When a record is malformed or cut short, `output` cannot be written, or
+/// the crate refused a change (a bug; that packet is left as it was and the
+/// rewrite stops).
+pub fn rewrite_stream(
+    mut reader: Reader<'_>,
+    output: &mut impl Write,
+    edits: &Edits,
+    progress: &mut Progress,
+    err: &mut impl Write,
+) -> Result<Summary, Failure> {
     let mut summary = Summary::default();
-    let mut failure = None;
-    let out = capture::rewrite_packets(input, |linktype, data| {
-        summary.total += 1;
-        if linktype != LINKTYPE_ETHERNET {
-            summary.skipped += 1;
-            return;
-        }
-        let before = failure.is_none().then(|| data.to_vec());
-        match rewrite_frame(data, edits) {
-            Ok(Outcome::Rewritten) => summary.rewritten += 1,
-            Ok(Outcome::NotApplicable) => {}
-            Ok(Outcome::Malformed) => summary.skipped += 1,
-            Err(e) => {
-                // Leave the packet as it was and report the first failure.
-                if let Some(before) = before {
+    let result = rewrite_blocks(&mut reader, output, edits, &mut summary, progress, err);
+    progress.finish(err);
+    result.map(|()| summary)
+}
+
+fn rewrite_blocks(
+    reader: &mut Reader<'_>,
+    output: &mut impl Write,
+    edits: &Edits,
+    summary: &mut Summary,
+    progress: &mut Progress,
+    err: &mut impl Write,
+) -> Result<(), Failure> {
+    let (mut before, mut scratch) = (Vec::new(), Vec::new());
+    while let Some(mut block) = reader
+        .next_block()
+        .map_err(|e| Failure::Input(e.to_string()))?
+    {
+        if let Some((linktype, data)) = block.packet_mut() {
+            before.clear();
+            before.extend_from_slice(data);
+            match rewrite_packet(linktype, data, edits, &mut scratch) {
+                Ok(outcome) => summary.count(outcome),
+                Err(e) => {
                     data.copy_from_slice(&before);
-                    failure = Some(format!("packet {}: {e}", summary.total));
+                    return Err(Failure::Input(format!("packet {}: {e}", summary.total + 1)));
                 }
             }
         }
-    })
-    .map_err(|e| e.to_string())?;
-    match failure {
-        Some(f) => Err(f),
-        None => Ok((out, summary)),
+        output
+            .write_all(block.raw())
+            .map_err(|e| Failure::Output(e.to_string()))?;
+        progress.tick(summary.total as u64, reader.position(), err);
     }
+    Ok(())
 }
 
 const USAGE: &str =
@@ -325,11 +426,28 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Com
 /// Runs `rewrite` with `args` (without the program name). The summary line
 /// and any message go to `err`; `--help` prints the usage on `out`. Returns
 /// the exit status: 0, 1 when a file cannot be read, parsed or written, 2
-/// for a bad command line (OUT is then not created).
+/// for a bad command line (OUT is then not created). No progress line (see
+/// [`run_with_progress`]).
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
     out: &mut impl Write,
     err: &mut impl Write,
+) -> i32 {
+    run_with_progress(args, out, err, false)
+}
+
+/// As [`run`], with a progress line on `err` for captures that take more
+/// than a second when `progress` is true (erased before the summary line).
+///
+/// The capture is read, rewritten and written packet by packet. OUT is
+/// written under a temporary name in its directory and renamed when
+/// complete, so it never holds half a capture (when OUT names something
+/// other than a regular file, such as `/dev/null`, it is written directly).
+pub fn run_with_progress(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+    progress: bool,
 ) -> i32 {
     let cmd = match parse_args(args) {
         Ok(Some(cmd)) => cmd,
@@ -342,24 +460,58 @@ pub fn run(
             return 2;
         }
     };
-    let input = match std::fs::read(&cmd.input) {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = writeln!(err, "rewrite: {}: {e}", cmd.input.display());
-            return 1;
-        }
-    };
-    let (image, summary) = match rewrite_capture(&input, &cmd.edits) {
+    let reader = match std::fs::File::open(&cmd.input)
+        .map_err(|e| e.to_string())
+        .and_then(|f| Reader::new(f).map_err(|e| e.to_string()))
+    {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(err, "rewrite: {}: {e}", cmd.input.display());
             return 1;
         }
     };
-    if let Err(e) = std::fs::write(&cmd.output, image) {
-        let _ = writeln!(err, "rewrite: {}: {e}", cmd.output.display());
-        return 1;
+    let direct = std::fs::metadata(&cmd.output).is_ok_and(|m| !m.is_file());
+    let target = if direct {
+        cmd.output.clone()
+    } else {
+        let mut name = cmd.output.file_name().unwrap_or_default().to_owned();
+        name.push(format!(".wireview-{}.tmp", std::process::id()));
+        cmd.output.with_file_name(name)
+    };
+    let file = match std::fs::File::create(&target) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(err, "rewrite: {}: {e}", cmd.output.display());
+            return 1;
+        }
+    };
+    let mut writer = std::io::BufWriter::with_capacity(256 * 1024, file);
+    let mut progress = Progress::new("rewrite", progress);
+    let result =
+        rewrite_stream(reader, &mut writer, &cmd.edits, &mut progress, err).and_then(|s| {
+            writer.flush().map_err(|e| Failure::Output(e.to_string()))?;
+            drop(writer);
+            if !direct {
+                std::fs::rename(&target, &cmd.output)
+                    .map_err(|e| Failure::Output(e.to_string()))?;
+            }
+            Ok(s)
+        });
+    match result {
+        Ok(summary) => {
+            let _ = writeln!(err, "{summary}");
+            0
+        }
+        Err(failure) => {
+            if !direct {
+                let _ = std::fs::remove_file(&target);
+            }
+            let (path, msg) = match failure {
+                Failure::Input(m) => (&cmd.input, m),
+                Failure::Output(m) => (&cmd.output, m),
+            };
+            let _ = writeln!(err, "rewrite: {}: {msg}", path.display());
+            1
+        }
     }
-    let _ = writeln!(err, "{summary}");
-    0
 }

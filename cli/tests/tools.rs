@@ -248,31 +248,53 @@ fn a_record_cut_short_is_an_error_after_the_whole_records() {
             cut.display()
         )
     );
+    // rewrite stops there too, and leaves no half-written OUT behind.
+    let out = dir.join("out.pcap");
+    let (code, err) = rewrite(&["--ttl", "1", p(&cut), p(&out)]);
+    assert_eq!(
+        (code, err),
+        (
+            1,
+            format!(
+                "rewrite: {}: bad record: the file ends in the middle of a record\n",
+                cut.display()
+            )
+        )
+    );
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
 }
 
 #[test]
-fn non_ethernet_link_type_is_an_error_per_packet() {
+fn an_unknown_link_type_is_an_error_per_packet() {
     let dir = temp_dir("linktype");
-    // LINKTYPE_RAW (101): bare IP packets.
+    // LINKTYPE_USER0 (147): nothing the tool reads.
     let ip = [
         0x45, 0, 0, 20, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
     ];
-    let image = capture::pcap_file(101, &[(1, 0, &ip, 20), (2, 0, &ip, 20)]);
-    let raw = dir.join("raw.pcap");
+    let image = capture::pcap_file(147, &[(1, 0, &ip, 20), (2, 0, &ip, 20)]);
+    let raw = dir.join("user0.pcap");
     std::fs::write(&raw, &image).unwrap();
     let (code, out, err) = dissect(&[p(&raw)]);
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(
         out,
-        "{\"n\":1,\"len\":20,\"layers\":[],\"error\":\"link type 101 is not Ethernet (1)\",\"error_layer\":\"link\"}\n\
-         {\"n\":2,\"len\":20,\"layers\":[],\"error\":\"link type 101 is not Ethernet (1)\",\"error_layer\":\"link\"}\n"
+        "{\"n\":1,\"len\":20,\"layers\":[],\"error\":\"link type 147 is not one the tool reads\",\"error_layer\":\"link\"}\n\
+         {\"n\":2,\"len\":20,\"layers\":[],\"error\":\"link type 147 is not one the tool reads\",\"error_layer\":\"link\"}\n"
     );
     // rewrite copies them unchanged and counts them.
     let out_path = dir.join("out.pcap");
     let (code, err) = rewrite(&["--ttl", "1", p(&raw), p(&out_path)]);
     assert_eq!(
         (code, err.as_str()),
-        (0, "rewrote 0 of 2 packets (2 skipped: malformed)\n")
+        (
+            0,
+            "rewrote 0 of 2 packets (0 unchanged: no such layer, 2 skipped: malformed)\n"
+        )
     );
     assert_eq!(std::fs::read(&out_path).unwrap(), image);
 }
@@ -536,7 +558,10 @@ fn every_capture_format_gives_the_same_dissection_and_round_trips() {
         let (code, err) = rewrite(&[p(&input), p(&output)]);
         assert_eq!(
             (code, err.as_str()),
-            (0, "rewrote 0 of 23 packets (1 skipped: malformed)\n"),
+            (
+                0,
+                "rewrote 0 of 23 packets (22 unchanged: no such layer, 1 skipped: malformed)\n"
+            ),
             "{format:?}"
         );
         assert_eq!(std::fs::read(&output).unwrap(), image, "{format:?}");
@@ -607,7 +632,10 @@ fn rewrite_outermost_headers() {
         "outer",
         &["--ttl", "7", "--ipv4-src", "10.9.8.7", "--src-port", "4242"],
     );
-    assert_eq!(summary, "rewrote 20 of 23 packets (1 skipped: malformed)\n");
+    assert_eq!(
+        summary,
+        "rewrote 20 of 23 packets (2 unchanged: no such layer, 1 skipped: malformed)\n"
+    );
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
     // Plain IPv4 / UDP: all three fields, both checksums right.
@@ -663,7 +691,10 @@ fn rewrite_innermost_headers() {
             "8080",
         ],
     );
-    assert_eq!(summary, "rewrote 20 of 23 packets (1 skipped: malformed)\n");
+    assert_eq!(
+        summary,
+        "rewrote 20 of 23 packets (2 unchanged: no such layer, 1 skipped: malformed)\n"
+    );
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
     // VXLAN / IPv4 / TCP: the inner IPv4 DSCP and TCP port, so the inner
@@ -702,7 +733,10 @@ fn rewrite_innermost_headers() {
 #[test]
 fn rewrite_tunnel_ids_and_ttl() {
     let (summary, pk, _) = rewrite_sample("tunnel", &["--vni", "77", "--vid", "99", "--dec-ttl"]);
-    assert_eq!(summary, "rewrote 21 of 23 packets (1 skipped: malformed)\n");
+    assert_eq!(
+        summary,
+        "rewrote 21 of 23 packets (1 unchanged: no such layer, 1 skipped: malformed)\n"
+    );
     all_still_valid(&pk);
     let l = |n: usize, i: usize, key: &str| pk[n - 1]["layers"][i][key].clone();
     assert_eq!(
@@ -763,7 +797,7 @@ fn rewrite_keeps_the_checksum_of_a_first_fragment_exact() {
         (false.into(), true.into())
     );
     let mut frames = Vec::new();
-    capture::for_each_packet(&image, |r| frames.push(r.data.to_vec())).unwrap();
+    capture::for_each_packet(&image[..], |r| frames.push(r.data.to_vec())).unwrap();
     let (first, second) = (&frames[6], &frames[7]);
     assert_eq!(
         &second[30..34],
@@ -801,7 +835,7 @@ fn rewritten_sample_checksums_equal_a_from_scratch_recompute() {
     ] {
         let (_, _, image) = rewrite_sample("scratch", flags);
         let mut frames = Vec::new();
-        capture::for_each_packet(&image, |r| frames.push(r.data.to_vec())).unwrap();
+        capture::for_each_packet(&image[..], |r| frames.push(r.data.to_vec())).unwrap();
         let mut known = 0;
         for (k, frame) in frames.iter().enumerate() {
             for c in common::verify::checksums(frame) {

@@ -182,10 +182,16 @@ fuzz_target!(|data: &[u8]| {
     let strict = Layers::from_ethernet(frame);
     let capture = Layers::from_ethernet_capture(frame);
     if capture.error().is_some() && !capture.is_cut_short() {
-        assert!(strict.error().is_some(), "strict walk accepted a malformed frame");
+        assert!(
+            strict.error().is_some(),
+            "strict walk accepted a malformed frame"
+        );
     }
     if strict.error().is_none() {
-        assert_eq!(strict, capture, "strict and capture walks of a whole frame differ");
+        assert_eq!(
+            strict, capture,
+            "strict and capture walks of a whole frame differ"
+        );
     }
     changed_buffer(frame, &capture, &ops);
     let Ok(mut pkt) = Packet::from_ethernet_capture(&mut buf) else {
@@ -235,7 +241,11 @@ fuzz_target!(|data: &[u8]| {
                 // Cut short or fragmented: the captured part of the sum
                 // is kept exactly.
                 if let (Some(x), Some(y)) = (b.invariant, a.invariant) {
-                    assert_eq!(x, y, "{op:?}: the {:?} checksum of layer {} drifted", b.kind, b.layer);
+                    assert_eq!(
+                        x, y,
+                        "{op:?}: the {:?} checksum of layer {} drifted",
+                        b.kind, b.layer
+                    );
                 }
                 if b.absent {
                     assert_eq!(

@@ -18,8 +18,9 @@ use libfuzzer_sys::fuzz_target;
 use wireview::checksum::{internet_checksum, Sum};
 use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Options};
 use wireview::{
-    Arp, Error, Ethernet, ExtHeaders, Gre, Icmpv4, Icmpv6, IpProtocol, Ipv4, Ipv6, Ipv6Auth,
-    Ipv6Fragment, Ipv6Routing, Macsec, Tcp, TcpOption, Udp, VlanTag, Vxlan,
+    Arp, Error, Ethernet, ExtHeaders, Geneve, Gre, Gtpu, Icmpv4, Icmpv6, IpProtocol, Ipv4, Ipv6,
+    Ipv6Auth, Ipv6Fragment, Ipv6Routing, Macsec, Mpls, MplsStack, Pppoe, PppoeDiscovery, Tcp,
+    TcpOption, Udp, VlanTag, Vxlan,
 };
 
 /// A constructor's error must render (every variant has a `Display`).
@@ -329,6 +330,151 @@ fn vxlan(b: &[u8]) {
     assert_eq!(v.header_len() + v.into_payload().len(), b.len());
 }
 
+fn geneve(b: &[u8]) {
+    let Ok(v) = Geneve::new(b).map_err(seen) else {
+        return;
+    };
+    assert_eq!(v.version(), 0);
+    black_box((
+        v.flags(),
+        v.oam(),
+        v.critical(),
+        v.protocol_type(),
+        v.reserved(),
+    ));
+    assert!(v.vni().value() < 1 << 24);
+    assert!(v.opt_len() <= 252 && v.opt_len() % 4 == 0);
+    assert_eq!(v.header_len(), 8 + v.opt_len());
+    assert_eq!(v.options_bytes().len(), v.opt_len());
+    layout(b, v.header(), v.payload());
+    let mut seen_len = 0;
+    for o in v.options() {
+        match o {
+            Ok(o) => {
+                black_box((o.class, o.option_type, o.is_critical()));
+                assert_eq!(o.data.len() % 4, 0);
+                seen_len += o.len();
+            }
+            Err(e) => seen(e),
+        }
+    }
+    assert!(seen_len <= v.opt_len());
+    assert_eq!(v.header_len() + v.into_payload().len(), b.len());
+}
+
+fn mpls(b: &[u8]) {
+    if let Ok(v) = Mpls::new(b).map_err(seen) {
+        let h = v.to_header();
+        assert_eq!(h.entry(), v.entry());
+        assert_eq!(
+            (h.label, h.traffic_class, h.bottom_of_stack, h.ttl),
+            (v.label(), v.traffic_class(), v.bottom_of_stack(), v.ttl())
+        );
+        assert!(v.label().value() < 1 << 20 && v.traffic_class().value() < 8);
+        layout(b, v.header(), v.payload());
+        assert_eq!(v.header_len() + v.into_payload().len(), b.len());
+    }
+    let Ok(s) = MplsStack::new(b).map_err(seen) else {
+        return;
+    };
+    assert!(s.depth() >= 1);
+    assert_eq!(s.header_len(), 4 * s.depth());
+    assert_eq!(s.entries().len(), s.depth());
+    for (i, e) in s.entries().enumerate() {
+        assert_eq!(e.bottom_of_stack(), i + 1 == s.depth());
+        assert_eq!(s.entry(i), Some(e));
+    }
+    assert!(s.entry(s.depth()).is_none());
+    black_box((s.top().label(), s.bottom().ttl()));
+    layout(b, s.header(), s.payload());
+    assert_eq!(s.header_len() + s.into_payload().len(), b.len());
+}
+
+fn gtpu(b: &[u8]) {
+    if let Ok(v) = Gtpu::new_truncated(b).map_err(seen) {
+        assert!(v.header_len() <= b.len());
+        assert_eq!(
+            v.header_len() + v.payload().len(),
+            v.packet_len().min(b.len())
+        );
+        assert!(v.extensions().all(|e| e.is_ok()));
+        assert_eq!(Gtpu::new(b).is_ok(), !v.is_truncated());
+        black_box((v.teid(), v.sequence_number(), v.pdu_session()));
+    }
+    let Ok(v) = Gtpu::new(b).map_err(seen) else {
+        return;
+    };
+    assert_eq!(v.version(), 1);
+    black_box((v.flags(), v.pt(), v.message_type(), v.teid()));
+    assert_eq!(v.sequence_number().is_some(), v.s_flag());
+    assert_eq!(v.n_pdu_number().is_some(), v.pn_flag());
+    assert_eq!(v.next_extension_type().is_some(), v.e_flag());
+    assert_eq!(
+        v.has_optional_fields(),
+        v.e_flag() || v.s_flag() || v.pn_flag()
+    );
+    assert_eq!(v.packet_len(), 8 + usize::from(v.length()));
+    assert!(v.header_len() <= v.packet_len() && v.packet_len() <= b.len());
+    let mut ext_len = 0;
+    for e in v.extensions() {
+        let e = e.expect("new checked the extension chain");
+        black_box((e.ext_type, e.next_type, e.comprehension(), e.pdu_session()));
+        ext_len += e.len();
+    }
+    let fixed = if v.has_optional_fields() { 12 } else { 8 };
+    assert_eq!(v.header_len(), fixed + ext_len);
+    if let Some(p) = v.pdu_session() {
+        assert!(p.qfi <= 63 && p.pdu_type <= 15);
+    }
+    layout(b, v.header(), v.payload());
+    assert_eq!(
+        v.header_len() + v.into_payload().len(),
+        8 + usize::from(v.length())
+    );
+}
+
+fn pppoe(b: &[u8]) {
+    if let Ok(v) = Pppoe::new_truncated(b).map_err(seen) {
+        assert_eq!(
+            v.header_len() + v.payload().len(),
+            v.packet_len().min(b.len())
+        );
+        assert_eq!(Pppoe::new(b).is_ok(), !v.is_truncated());
+        black_box((v.session_id(), v.ppp_protocol()));
+    }
+    if let Ok(v) = Pppoe::new(b).map_err(seen) {
+        assert_eq!((v.version(), v.pppoe_type(), v.code().0), (1, 1, 0));
+        black_box((
+            v.session_id(),
+            v.ppp_protocol(),
+            v.ppp_protocol().to_string(),
+        ));
+        assert_eq!(v.packet_len(), 6 + usize::from(v.length()));
+        assert!(v.length() >= 2 && v.packet_len() <= b.len());
+        layout(b, v.header(), v.payload());
+        assert_eq!(
+            v.header_len() + v.into_payload().len(),
+            6 + usize::from(v.length())
+        );
+    }
+    let Ok(d) = PppoeDiscovery::new(b).map_err(seen) else {
+        return;
+    };
+    assert_eq!((d.version(), d.pppoe_type()), (1, 1));
+    black_box((d.code(), d.code().to_string(), d.session_id()));
+    assert_eq!(d.payload().len(), usize::from(d.length()));
+    layout(b, d.header(), d.payload());
+    let mut n = 0;
+    for t in d.tags() {
+        n += 1;
+        match t {
+            Ok(t) => black_box((t.tag_type, t.value)),
+            Err(e) => return seen(e),
+        };
+    }
+    assert!(n <= d.payload().len() / 4 + 1);
+}
+
 fn gre(b: &[u8]) {
     let Ok(v) = Gre::new(b).map_err(seen) else {
         return;
@@ -421,6 +567,10 @@ fuzz_target!(|data: &[u8]| {
     icmpv4(data);
     icmpv6(data, a6);
     vxlan(data);
+    geneve(data);
+    mpls(data);
+    gtpu(data);
+    pppoe(data);
     gre(data);
     macsec(data, 16);
     macsec(data, usize::from(data.last().copied().unwrap_or(0) % 33));
