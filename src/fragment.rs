@@ -846,15 +846,20 @@ mod tests {
             .min_by_key(Ipv4::fragment_offset)
             .unwrap();
         let base = first.fragment_offset_bytes();
+        // The last piece (the greatest offset) tells whether more follow.
+        let mf = frags
+            .iter()
+            .map(|f| Ipv4::new(&f[..]).unwrap())
+            .max_by_key(Ipv4::fragment_offset)
+            .unwrap()
+            .more_fragments();
         let mut payload = Vec::new();
-        let mut mf = false;
         for f in frags {
             let ip = Ipv4::new(&f[..]).unwrap();
             let at = ip.fragment_offset_bytes() - base;
             let end = at + ip.payload().len();
             if payload.len() < end {
                 payload.resize(end, 0);
-                mf = ip.more_fragments();
             }
             payload[at..end].copy_from_slice(ip.payload());
         }
