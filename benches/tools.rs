@@ -1,5 +1,5 @@
 //! The two example tools' per-packet work over the sample capture
-//! (`examples/data/sample.pcap`, 23 packets of every protocol the crate
+//! (`examples/data/sample.pcap`, 29 packets of every protocol the crate
 //! knows), in packets per second: the walk alone, the walk with every field
 //! of every layer read (what `dissect` prints, without the JSON), and an
 //! in-place rewrite through `wireview::packet::Packet` with checksum fixups.

@@ -44,7 +44,7 @@
 //! same reason.
 //!
 //! # Cost and reuse
-//! `Packet<'_>` owns its [`Layers`] (about 600 bytes; see [`Packet`]). A
+//! `Packet<'_>` owns its [`Layers`] (592 bytes on a 64-bit target; see [`Packet`]). A
 //! per-packet loop reuses one [`Layers`] instead, with
 //! [`Packet::ethernet_into`]: that `Packet<'_, &Layers>` is three words.
 //!
@@ -143,7 +143,7 @@ fn clip(at: usize, old: &[u8], new: &[u8], whole: Delta, r: &Range<usize>) -> De
 /// docs](self).
 ///
 /// `L` is where the [`Layers`] live: owned (`Packet<'_>`, the default,
-/// about 600 bytes, fine on the stack; built by
+/// 592 bytes on a 64-bit target, fine on the stack; built by
 /// [`from_ethernet`](Packet::from_ethernet) and friends) or borrowed
 /// (`Packet<'_, &Layers>`, three words, built by
 /// [`ethernet_into`](Packet::ethernet_into) from a [`Layers`] the caller
@@ -2554,5 +2554,22 @@ pub(crate) mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size {
+    use super::*;
+
+    /// The sizes the docs give (on 64-bit targets).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn sizes_as_documented() {
+        assert_eq!(core::mem::size_of::<Layers>(), 576);
+        assert_eq!(core::mem::size_of::<Packet<'_>>(), 592);
+        assert_eq!(
+            core::mem::size_of::<Packet<'_, &Layers>>(),
+            3 * core::mem::size_of::<usize>()
+        );
     }
 }

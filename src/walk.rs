@@ -336,8 +336,8 @@ pub trait LayerView<B>: Sized {
 /// The result of a walk: the layers found, outermost first, and the error
 /// that ended it, if any.
 ///
-/// A `Layers` is 528 bytes (a fixed array of [`MAX_LAYERS`] 16-byte
-/// slots and a count). [`Layers::new`] initialises it once; a walk into
+/// A `Layers` is 576 bytes on a 64-bit target (a fixed array of
+/// [`MAX_LAYERS`] 16-byte slots, a count and the error). [`Layers::new`] initialises it once; a walk into
 /// it ([`Walker::ethernet_into`]) writes only the slots it fills, so one
 /// `Layers` reused packet after packet costs nothing per packet but the
 /// walk. Two `Layers` compare and hash by the layers found and the error,
@@ -892,6 +892,11 @@ impl Walker {
                         | Next::Payload(at) => at,
                         Next::Done => break,
                     };
+                    // After what the failed step recorded (an IPv6 header
+                    // may be recorded before a bad extension header).
+                    let at = layers
+                        .last()
+                        .map_or(at, |l| at.max(l.start.saturating_add(l.header_len)));
                     let _ = self.step(buf, Next::Payload(at), &mut st, layers);
                     break;
                 }

@@ -50,5 +50,5 @@ fn every_packet_is_stamped_one_second_apart() {
         rest = next;
         k += 1;
     }
-    assert_eq!(k, 23);
+    assert_eq!(k, 31);
 }

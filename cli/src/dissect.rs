@@ -15,10 +15,14 @@ use std::path::{Path, PathBuf};
 use wireview::arp::Arp;
 use wireview::checksum::Sum;
 use wireview::ethernet::{Ethernet, MacAddr};
+use wireview::geneve::Geneve;
 use wireview::gre::Gre;
+use wireview::gtpu::Gtpu;
 use wireview::ipv6::Ipv6;
 use wireview::ipv6_ext::{Ipv6ExtKind, Ipv6Fragment, Ipv6Routing};
 use wireview::macsec::Macsec;
+use wireview::mpls::Mpls;
+use wireview::pppoe::{Pppoe, PppoeDiscovery};
 use wireview::tcp::Tcp;
 use wireview::udp::Udp;
 use wireview::vlan::VlanTag;
@@ -166,6 +170,10 @@ pub fn dissect_into(frame: &[u8], out: &mut Dissection) {
 /// Appends the fields of the walk's layers from `first` on, and its error.
 fn append_walk(buf: &[u8], layers: &Layers, first: usize, out: &mut Dissection) {
     for i in first..layers.len() {
+        if layers.is_quoted(i) {
+            quote_as_payload(layers, i, out);
+            continue;
+        }
         let start = out.fields.len();
         out.starts.push(start);
         if let Err(e) = layer_fields(buf, layers, i, &mut Fields(&mut out.fields)) {
@@ -180,6 +188,29 @@ fn append_walk(buf: &[u8], layers: &Layers, first: usize, out: &mut Dissection) 
     if let Some(e) = layers.error() {
         out.error = Some((e.to_string(), e.layer().name()));
     }
+}
+
+/// The datagram an ICMP or ICMPv6 error quotes is not listed (the tool
+/// contract): at its first layer `i`, the quote from there to the end of
+/// the ICMP message is one `payload` layer, as the bytes after the ICMP
+/// header were before the walk read quotes; its other layers add nothing.
+fn quote_as_payload(layers: &Layers, i: usize, out: &mut Dissection) {
+    if i > 0 && layers.is_quoted(i - 1) {
+        return;
+    }
+    let here = layers.get(i).unwrap();
+    // The ICMP message the quote is in: the nearest layer before it that
+    // is not quoted.
+    let end = (0..i)
+        .rev()
+        .find(|&j| !layers.is_quoted(j))
+        .and_then(|j| layers.get(j))
+        .map_or(here.end, |icmp| icmp.end);
+    out.starts.push(out.fields.len());
+    out.fields
+        .push(("layer", Value::Name(LayerKind::Payload.name())));
+    out.fields
+        .push(("len", Value::from(end.saturating_sub(here.start))));
 }
 
 /// Appends the capture link-layer header's layer object.
@@ -388,6 +419,53 @@ fn layer_fields(frame: &[u8], layers: &Layers, i: usize, f: &mut Fields<'_>) -> 
                 .add("short_len", sec.short_len())
                 .add("pn", sec.pn())
                 .add("sci", sci.unwrap_or(Value::Null));
+        }
+        LayerKind::Geneve => {
+            let gen: Geneve<&[u8]> = layers.view(frame, i)?;
+            f.add("version", gen.version())
+                .add("opt_len", gen.opt_len())
+                .add("oam", gen.oam())
+                .add("critical", gen.critical())
+                .add("protocol", gen.protocol_type().0)
+                .add("vni", gen.vni().value());
+        }
+        LayerKind::Mpls => {
+            // One layer per label stack entry.
+            let entry: Mpls<&[u8]> = layers.view(frame, i)?;
+            f.add("label", entry.label().value())
+                .add("tc", entry.traffic_class().value())
+                .add("s", entry.bottom_of_stack())
+                .add("ttl", entry.ttl());
+        }
+        LayerKind::Gtpu => {
+            let gtp: Gtpu<&[u8]> = layers.view(frame, i)?;
+            f.add("version", gtp.version())
+                .add("pt", gtp.pt())
+                .add("e", gtp.e_flag())
+                .add("s", gtp.s_flag())
+                .add("pn", gtp.pn_flag())
+                .add("msg_type", gtp.message_type().0)
+                .add("length", gtp.length())
+                .add("teid", gtp.teid());
+        }
+        LayerKind::Pppoe => {
+            let ppp: Pppoe<&[u8]> = layers.view(frame, i)?;
+            f.add("version", ppp.version())
+                .add("type", ppp.pppoe_type())
+                .add("code", ppp.code().0)
+                .add("session_id", ppp.session_id())
+                .add("length", ppp.length())
+                .add("protocol", ppp.ppp_protocol().0);
+        }
+        LayerKind::PppoeDiscovery => {
+            // Discovery frames carry tags, not a PPP protocol.
+            let disc: PppoeDiscovery<&[u8]> = layers.view(frame, i)?;
+            f.add("version", disc.version())
+                .add("type", disc.pppoe_type())
+                .add("code", disc.code().0)
+                .add("session_id", disc.session_id())
+                .add("length", disc.length())
+                .add("protocol", Value::Null);
         }
         _ => {
             f.add("len", l.end - l.start);

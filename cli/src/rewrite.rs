@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use wireview::ip::{Dscp, Ecn};
+use wireview::mpls::Label;
 use wireview::packet::Packet;
 use wireview::vlan::Vid;
 use wireview::vxlan::Vni;
@@ -49,10 +50,18 @@ pub struct Edits {
     pub dst_port: Option<u16>,
     /// `--vid N`: VLAN id.
     pub vid: Option<Vid>,
-    /// `--vni N`: VXLAN network identifier.
+    /// `--vni N`: VXLAN or Geneve network identifier.
     pub vni: Option<Vni>,
+    /// `--teid N`: GTP-U tunnel endpoint identifier.
+    pub teid: Option<u32>,
+    /// `--label N`: MPLS label of a label stack entry.
+    pub label: Option<Label>,
     /// `--inner`: apply to the innermost header of each kind, not the outermost.
     pub inner: bool,
+    /// `--quoted`: the address and port flags apply to the datagram an
+    /// ICMP/ICMPv6 error quotes (the outermost such quote), and a packet
+    /// without one is left unchanged.
+    pub quoted: bool,
 }
 
 /// What [`rewrite_frame`] did with a frame.
@@ -115,6 +124,10 @@ fn rewrite_walked(pkt: Result<Packet<'_>, Error>, edits: &Edits) -> Result<Outco
         return Ok(Outcome::Malformed);
     };
     let layers = pkt.layers();
+    let quote = layers.find_quoted_by(LayerKind::is_ip, Which::Outermost);
+    if edits.quoted && quote.is_none() {
+        return Ok(Outcome::NotApplicable);
+    }
     let which = if edits.inner {
         Which::Innermost
     } else {
@@ -123,9 +136,27 @@ fn rewrite_walked(pkt: Result<Packet<'_>, Error>, edits: &Edits) -> Result<Outco
     let ip = layers.find_by(LayerKind::is_ip, which);
     let ipv4 = layers.find(LayerKind::Ipv4, which);
     let ipv6 = layers.find(LayerKind::Ipv6, which);
-    let l4 = layers.find_by(|k| matches!(k, LayerKind::Tcp | LayerKind::Udp), which);
+    let is_l4 = |k| matches!(k, LayerKind::Tcp | LayerKind::Udp);
+    let l4 = layers.find_by(is_l4, which);
+    // What the address and port flags change: with --quoted, the quoted
+    // datagram's IP header (IPv4 or IPv6, whichever it is) and its TCP or
+    // UDP header; the crate keeps the quoted checksums, the ICMP checksum
+    // and every enclosing one right.
+    let (addr_v4, addr_v6, ports) = if edits.quoted {
+        let kind = quote.and_then(|i| layers.get(i)).map(|l| l.kind);
+        (
+            quote.filter(|_| kind == Some(LayerKind::Ipv4)),
+            quote.filter(|_| kind == Some(LayerKind::Ipv6)),
+            layers.find_quoted_by(is_l4, Which::Outermost),
+        )
+    } else {
+        (ipv4, ipv6, l4)
+    };
     let tag = layers.find(LayerKind::Vlan, which);
-    let vxlan = layers.find(LayerKind::Vxlan, which);
+    // VXLAN or Geneve, whichever comes first (or last with --inner).
+    let vni_layer = layers.find_by(|k| matches!(k, LayerKind::Vxlan | LayerKind::Geneve), which);
+    let gtpu = layers.find(LayerKind::Gtpu, which);
+    let mpls = layers.find(LayerKind::Mpls, which);
 
     let mut applied = false;
     let mut apply = |layer: Option<usize>, wanted: bool| {
@@ -155,29 +186,35 @@ fn rewrite_walked(pkt: Result<Packet<'_>, Error>, edits: &Edits) -> Result<Outco
     if let (Some(i), Some(id)) = (apply(ipv4, edits.ident.is_some()), edits.ident) {
         pkt.set_identification(i, id)?;
     }
-    if let (Some(i), Some(a)) = (apply(ipv4, edits.ipv4_src.is_some()), edits.ipv4_src) {
+    if let (Some(i), Some(a)) = (apply(addr_v4, edits.ipv4_src.is_some()), edits.ipv4_src) {
         pkt.set_ipv4_src(i, a)?;
     }
-    if let (Some(i), Some(a)) = (apply(ipv4, edits.ipv4_dst.is_some()), edits.ipv4_dst) {
+    if let (Some(i), Some(a)) = (apply(addr_v4, edits.ipv4_dst.is_some()), edits.ipv4_dst) {
         pkt.set_ipv4_dst(i, a)?;
     }
-    if let (Some(i), Some(a)) = (apply(ipv6, edits.ipv6_src.is_some()), edits.ipv6_src) {
+    if let (Some(i), Some(a)) = (apply(addr_v6, edits.ipv6_src.is_some()), edits.ipv6_src) {
         pkt.set_ipv6_src(i, a)?;
     }
-    if let (Some(i), Some(a)) = (apply(ipv6, edits.ipv6_dst.is_some()), edits.ipv6_dst) {
+    if let (Some(i), Some(a)) = (apply(addr_v6, edits.ipv6_dst.is_some()), edits.ipv6_dst) {
         pkt.set_ipv6_dst(i, a)?;
     }
-    if let (Some(i), Some(p)) = (apply(l4, edits.src_port.is_some()), edits.src_port) {
+    if let (Some(i), Some(p)) = (apply(ports, edits.src_port.is_some()), edits.src_port) {
         pkt.set_src_port(i, p)?;
     }
-    if let (Some(i), Some(p)) = (apply(l4, edits.dst_port.is_some()), edits.dst_port) {
+    if let (Some(i), Some(p)) = (apply(ports, edits.dst_port.is_some()), edits.dst_port) {
         pkt.set_dst_port(i, p)?;
     }
     if let (Some(i), Some(v)) = (apply(tag, edits.vid.is_some()), edits.vid) {
         pkt.set_vid(i, v)?;
     }
-    if let (Some(i), Some(v)) = (apply(vxlan, edits.vni.is_some()), edits.vni) {
+    if let (Some(i), Some(v)) = (apply(vni_layer, edits.vni.is_some()), edits.vni) {
         pkt.set_vni(i, v)?;
+    }
+    if let (Some(i), Some(t)) = (apply(gtpu, edits.teid.is_some()), edits.teid) {
+        pkt.set_teid(i, t)?;
+    }
+    if let (Some(i), Some(l)) = (apply(mpls, edits.label.is_some()), edits.label) {
+        pkt.set_label(i, l)?;
     }
     Ok(if applied {
         Outcome::Rewritten
@@ -311,7 +348,7 @@ fn rewrite_blocks(
 const USAGE: &str =
     "usage: rewrite [--ttl N] [--dec-ttl] [--dscp N] [--ecn N] [--df 0|1] [--ident N] \
 [--ipv4-src A] [--ipv4-dst A] [--ipv6-src A] [--ipv6-dst A] [--src-port N] [--dst-port N] \
-[--vid N] [--vni N] [--inner] IN.pcap OUT.pcap";
+[--vid N] [--vni N] [--teid N] [--label N] [--inner] [--quoted] IN.pcap OUT.pcap";
 
 /// The parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -383,9 +420,11 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Com
             Long("help") | Short('h') => return Ok(None),
             Long("dec-ttl") => edits.dec_ttl = true,
             Long("inner") => edits.inner = true,
+            Long("quoted") => edits.quoted = true,
             Long(
                 name @ ("ttl" | "dscp" | "ecn" | "df" | "ident" | "ipv4-src" | "ipv4-dst"
-                | "ipv6-src" | "ipv6-dst" | "src-port" | "dst-port" | "vid" | "vni"),
+                | "ipv6-src" | "ipv6-dst" | "src-port" | "dst-port" | "vid" | "vni"
+                | "teid" | "label"),
             ) => {
                 let name = name.to_owned();
                 let v = parser.value().map_err(|e| e.to_string())?;
@@ -402,6 +441,14 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Com
                     "src-port" => edits.src_port = Some(narrow(number(&flag, &v, 0xFFFF)?)),
                     "dst-port" => edits.dst_port = Some(narrow(number(&flag, &v, 0xFFFF)?)),
                     "vid" => edits.vid = Some(bounded(&flag, &v, 4095, |n| Vid::new(narrow(n)))?),
+                    "teid" => {
+                        let n = number(&flag, &v, u64::from(u32::MAX))?;
+                        edits.teid = Some(u32::try_from(n).unwrap_or(u32::MAX));
+                    }
+                    "label" => {
+                        let max = u64::from(Label::MAX);
+                        edits.label = Some(bounded(&flag, &v, max, |n| Label::new(n as u32))?);
+                    }
                     _ => {
                         let max = u64::from(Vni::MAX);
                         edits.vni = Some(bounded(&flag, &v, max, |n| Vni::new(n as u32))?);

@@ -17,12 +17,16 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use wireview::checksum::Sum;
 use wireview::macsec::{An, Tci};
-use wireview::tunnel::{encap_gre, encap_ip, encap_vxlan, OuterIp, VxlanEncap};
+use wireview::mpls::{self, Label, MplsHeader, TrafficClass};
+use wireview::tunnel::{
+    encap_geneve, encap_gre, encap_gtpu, encap_ip, encap_mpls_udp, encap_pppoe, encap_vxlan,
+    GeneveEncap, GtpuEncap, MplsUdpEncap, OuterIp, PppoeEncap, VxlanEncap,
+};
 use wireview::{
-    ArpHeader, ArpOperation, Dscp, Ecn, Error, EtherType, EthernetHeader, GreHeader, Icmpv4Code,
-    Icmpv4Header, Icmpv4Type, Icmpv6Code, Icmpv6Header, Icmpv6Type, IpProtocol, Ipv4Header,
-    Ipv6FragmentHeader, Ipv6Header, MacAddr, MacsecHeader, Pcp, Sci, TcpFlags, TcpHeader,
-    UdpHeader, Vid, VlanHeader, Vni,
+    ArpHeader, ArpOperation, Dscp, Ecn, Error, EtherType, EthernetHeader, GeneveHeader, GreHeader,
+    Icmpv4Code, Icmpv4Header, Icmpv4Type, Icmpv6Code, Icmpv6Header, Icmpv6Type, IpProtocol,
+    Ipv4Header, Ipv6FragmentHeader, Ipv6Header, MacAddr, MacsecHeader, Pcp, PduSession, Sci,
+    TcpFlags, TcpHeader, UdpHeader, Vid, VlanHeader, Vni,
 };
 
 /// One header of a packet being built.
@@ -123,6 +127,24 @@ pub enum Spec {
         /// Sequence number.
         seq: u16,
     },
+    /// An ICMPv4 error; the payload is the datagram it quotes.
+    Icmpv4Error {
+        /// Type.
+        msg_type: Icmpv4Type,
+        /// Code.
+        code: Icmpv4Code,
+        /// The second word (unused, an MTU or a pointer).
+        rest: u32,
+    },
+    /// An ICMPv6 error; the payload is the datagram it quotes.
+    Icmpv6Error {
+        /// Type.
+        msg_type: Icmpv6Type,
+        /// Code.
+        code: Icmpv6Code,
+        /// The second word (unused, an MTU or a pointer).
+        rest: u32,
+    },
     /// A MACsec SecTAG with a 16-byte ICV after the payload. Integrity only
     /// (E=0, C=0): the next header's EtherType starts the Secure Data.
     /// Encrypted: the payload is opaque.
@@ -152,7 +174,9 @@ impl Spec {
             Spec::Frag { .. }
             | Spec::Udp { .. }
             | Spec::Icmpv4Echo { .. }
-            | Spec::Icmpv6Echo { .. } => 8,
+            | Spec::Icmpv6Echo { .. }
+            | Spec::Icmpv4Error { .. }
+            | Spec::Icmpv6Error { .. } => 8,
             Spec::Macsec { encrypted, sci, .. } => {
                 6 + if sci.is_some() { 8 } else { 0 } + if *encrypted { 0 } else { 2 }
             }
@@ -188,8 +212,8 @@ impl Spec {
             Spec::Frag { .. } => IpProtocol::IPV6_FRAG,
             Spec::Udp { .. } => IpProtocol::UDP,
             Spec::Tcp { .. } => IpProtocol::TCP,
-            Spec::Icmpv4Echo { .. } => IpProtocol::ICMP,
-            Spec::Icmpv6Echo { .. } => IpProtocol::ICMPV6,
+            Spec::Icmpv4Echo { .. } | Spec::Icmpv4Error { .. } => IpProtocol::ICMP,
+            Spec::Icmpv6Echo { .. } | Spec::Icmpv6Error { .. } => IpProtocol::ICMPV6,
             other => panic!("{other:?} has no IP protocol number"),
         }
     }
@@ -338,6 +362,26 @@ impl Spec {
                 rest_of_header: (u32::from(*id) << 16) | u32::from(*seq),
             }
             .emit(buf),
+            Spec::Icmpv4Error {
+                msg_type,
+                code,
+                rest,
+            } => Icmpv4Header {
+                msg_type: *msg_type,
+                code: *code,
+                rest_of_header: *rest,
+            }
+            .emit(buf),
+            Spec::Icmpv6Error {
+                msg_type,
+                code,
+                rest,
+            } => Icmpv6Header {
+                msg_type: *msg_type,
+                code: *code,
+                rest_of_header: *rest,
+            }
+            .emit(buf),
             Spec::Macsec {
                 encrypted,
                 sci,
@@ -416,10 +460,10 @@ fn fill_checksums(stack: &[Spec], starts: &[usize], covered: &[usize], frame: &m
                     .expect("TCP")
                     .fill_checksum_with(sum);
             }
-            Spec::Icmpv4Echo { .. } => wireview::Icmpv4::new(region)
+            Spec::Icmpv4Echo { .. } | Spec::Icmpv4Error { .. } => wireview::Icmpv4::new(region)
                 .expect("ICMPv4")
                 .fill_checksum(),
-            Spec::Icmpv6Echo { .. } => {
+            Spec::Icmpv6Echo { .. } | Spec::Icmpv6Error { .. } => {
                 let sum = pseudo(stack, i, IpProtocol::ICMPV6, len);
                 wireview::Icmpv6::new(region)
                     .expect("ICMPv6")
@@ -836,6 +880,161 @@ pub fn packets() -> Vec<(Vec<u8>, usize)> {
     let mut bad = build(&[eth(), ipv4(v4a, v4b), udp(1, 2)], b"bad ihl");
     bad[14] = 0x44;
     out.push(full(bad));
+    // 24 to 29: the tunnels and encapsulations of issue 10.
+    // 24. Geneve (one option, C set, UDP checksum filled) / Ethernet / IPv4 / TCP.
+    let inner = build(
+        &[
+            Spec::Eth {
+                dst: mac(0x42),
+                src: mac(0x41),
+            },
+            ipv4([10, 7, 0, 1], [10, 7, 0, 2]),
+            tcp_data(443, 50001),
+        ],
+        b"through geneve",
+    );
+    let gen = GeneveEncap {
+        header: GeneveHeader {
+            critical: true,
+            protocol_type: EtherType::TEB,
+            vni: Vni::new(0x0012_3456).expect("VNI"),
+            // Class 0x0102, type 0x81 (critical), 4 bytes of data.
+            options: &[0x01, 0x02, 0x81, 0x01, 0xde, 0xad, 0xbe, 0xef],
+            ..GeneveHeader::default()
+        },
+        src_port: 49154,
+        dst_port: wireview::geneve::UDP_PORT,
+        udp_checksum: true,
+    };
+    let outer = outer_v4([172, 16, 1, 1], [172, 16, 1, 2]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_geneve(buf, start, end, &outer, &gen)
+    })));
+    // 25. MPLS over Ethernet, two labels / IPv4 / UDP.
+    let inner = build(
+        &[ipv4([10, 8, 0, 1], [10, 8, 0, 2]), udp(5060, 5060)],
+        b"mpls over ethernet",
+    );
+    let entry = |label: u32, tc: u8, ttl: u8| MplsHeader {
+        label: Label::new(label).expect("label"),
+        traffic_class: TrafficClass::new(tc).expect("TC"),
+        bottom_of_stack: false,
+        ttl,
+    };
+    let mut frame = vec![0u8; 14 + 8];
+    mpls::emit_stack(&[entry(1000, 5, 64), entry(2000, 0, 63)], &mut frame[14..])
+        .expect("room for the label stack");
+    EthernetHeader {
+        dst: mac(2),
+        src: mac(1),
+        ethertype: EtherType::MPLS_UNICAST,
+    }
+    .emit(&mut frame)
+    .expect("room for Ethernet");
+    frame.extend_from_slice(&inner);
+    out.push(full(frame));
+    // 26. MPLS over UDP (RFC 7510, checksum filled), one label / IPv6 / UDP.
+    let inner = build(
+        &[ipv6("2001:db8:8::1", "2001:db8:8::2"), udp(4500, 4500)],
+        b"mpls over udp",
+    );
+    let m = MplsUdpEncap {
+        src_port: 49155,
+        dst_port: mpls::UDP_PORT,
+        udp_checksum: true,
+    };
+    let outer = outer_v4([172, 16, 2, 1], [172, 16, 2, 2]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_mpls_udp(buf, start, end, &outer, &[entry(3000, 1, 255)], &m)
+    })));
+    // 27. GTP-U G-PDU with a PDU Session Container (UDP checksum filled) /
+    // IPv4 / TCP.
+    let inner = build(
+        &[
+            ipv4([10, 45, 0, 7], [198, 51, 100, 80]),
+            tcp_data(40003, 80),
+        ],
+        b"GET / HTTP/1.1\r\n",
+    );
+    let g = GtpuEncap {
+        teid: 0x1234_abcd,
+        sequence_number: None,
+        pdu_session: Some(PduSession {
+            pdu_type: PduSession::UL,
+            qfi: 9,
+            rqi: false,
+        }),
+        src_port: wireview::gtpu::UDP_PORT,
+        dst_port: wireview::gtpu::UDP_PORT,
+        udp_checksum: true,
+    };
+    let outer = outer_v4([172, 16, 3, 1], [172, 16, 3, 2]);
+    out.push(full(tunnel(&inner, &outer, |buf, start, end| {
+        encap_gtpu(buf, start, end, &outer, &g)
+    })));
+    // 28. PPPoE session / IPv4 / UDP.
+    let inner = build(
+        &[ipv4([100, 64, 0, 9], [192, 0, 2, 53]), udp(53001, 53)],
+        b"pppoe session",
+    );
+    let mut buf = vec![0u8; 22];
+    buf.extend_from_slice(&inner);
+    let end = buf.len();
+    let p = PppoeEncap {
+        dst: mac(2),
+        src: mac(1),
+        session_id: 0x0017,
+    };
+    let start = encap_pppoe(&mut buf, 22, end, &p).expect("room for PPPoE");
+    assert_eq!(start, 0);
+    out.push(full(buf));
+    // 29. PPPoE discovery: a PADI (code 0x09) with an empty Service-Name
+    // tag (the crate reads discovery frames but has no builder for them).
+    let mut padi = vec![0u8; 14];
+    EthernetHeader {
+        dst: MacAddr::BROADCAST,
+        src: mac(1),
+        ethertype: EtherType::PPPOE_DISCOVERY,
+    }
+    .emit(&mut padi)
+    .expect("room for Ethernet");
+    padi.extend_from_slice(&[0x11, 0x09, 0x00, 0x00, 0x00, 0x04, 0x01, 0x01, 0x00, 0x00]);
+    out.push(full(padi));
+    // 30 and 31: ICMP errors and the datagrams they quote (issue 9), whole
+    // here, so that every quoted checksum can be checked from scratch.
+    // 30. The answer to packet 1: IPv4 / ICMP port unreachable quoting
+    // IPv4 / UDP.
+    let quoted = build(
+        &[ipv4(v4a, v4b), udp(53000, 53)],
+        b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01",
+    );
+    out.push(full(build(
+        &[
+            eth(),
+            ipv4(v4b, v4a),
+            Spec::Icmpv4Error {
+                msg_type: Icmpv4Type::DEST_UNREACHABLE,
+                code: Icmpv4Code::PORT_UNREACHABLE,
+                rest: 0,
+            },
+        ],
+        &quoted,
+    )));
+    // 31. IPv6 / ICMPv6 packet too big (MTU 1280) from a router, quoting
+    // IPv6 / TCP.
+    let quoted = build(&[ipv6(v6a, v6b), tcp_data(40004, 443)], &[b'd'; 24]);
+    out.push(full(build(
+        &[
+            eth(),
+            ipv6("2001:db8:ffff::fe", v6a),
+            Spec::Icmpv6Error {
+                msg_type: Icmpv6Type::PACKET_TOO_BIG,
+                code: Icmpv6Code(0),
+                rest: 1280,
+            },
+        ],
+        &quoted,
+    )));
     out
 }
 
@@ -848,7 +1047,7 @@ fn tunnel(
     outer: &OuterIp,
     encap: impl FnOnce(&mut [u8], usize, usize) -> Result<usize, Error>,
 ) -> Vec<u8> {
-    const ROOM: usize = 14 + 40 + 16;
+    const ROOM: usize = 14 + 40 + 64;
     let mut buf = vec![0u8; ROOM + inner.len()];
     buf[ROOM..].copy_from_slice(inner);
     let end = buf.len();

@@ -24,6 +24,9 @@ pub struct Checksum {
     pub expected: Option<u16>,
     /// A UDP checksum of 0 over IPv4: "no checksum".
     pub absent: bool,
+    /// The layer lies in the datagram an ICMP or ICMPv6 error quotes
+    /// (`Layers::is_quoted`), which `dissect` does not list.
+    pub quoted: bool,
     /// When `expected` cannot be known (a datagram cut short by the
     /// capture, or a fragment): the one's-complement sum (0xFFFF folded to
     /// 0) of the pseudo-header's addresses and of the covered bytes that
@@ -237,12 +240,40 @@ fn pseudo_addresses(
     Some([src, dst].concat())
 }
 
+/// Layer `l` of a datagram that an ICMP error quotes, `quoted_ip` its IP
+/// layer (`None` outside a quote): the bytes its checksum covers stop at
+/// the quoted datagram's own length or at the quote's end, whichever
+/// comes first; and whether the quote stops first (RFC 792 quotes the IP
+/// header and 8 bytes), so that the from-scratch value cannot be known.
+fn in_quote(frame: &[u8], l: Layer, quoted_ip: Option<Layer>) -> (Layer, bool) {
+    let Some(ip) = quoted_ip else {
+        return (l, false);
+    };
+    let datagram_end = if ip.kind == LayerKind::Ipv4 {
+        ip.start + usize::from(be16(frame, ip.start + 2))
+    } else {
+        ip.start + 40 + usize::from(be16(frame, ip.start + 4))
+    };
+    if datagram_end < l.end {
+        (
+            Layer {
+                end: datagram_end,
+                ..l
+            },
+            false,
+        )
+    } else {
+        (l, datagram_end > l.end)
+    }
+}
+
 /// Every checksum field of `frame`, outermost first.
 pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
     let walked = Layers::from_ethernet_capture(frame);
     let layers = walked.iter().collect::<Vec<_>>();
     let mut out = Vec::new();
-    for (i, l) in layers.iter().enumerate() {
+    for (i, &l) in layers.iter().enumerate() {
+        let quoted = walked.is_quoted(i);
         let (at, proto) = match l.kind {
             LayerKind::Ipv4 => {
                 let h = &frame[l.header_range()];
@@ -253,6 +284,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
                     stored: be16(h, 10),
                     expected: Some(compute(&[], h, 10)),
                     absent: false,
+                    quoted,
                     invariant: None,
                 });
                 continue;
@@ -268,9 +300,15 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
             },
             _ => continue,
         };
-        let stored = be16(frame, at);
         let ip = layers[..i].iter().rposition(|x| x.kind.is_ip());
         let ip_layer = ip.map(|k| layers[k]);
+        let (l, quote_cut) = in_quote(frame, l, ip_layer.filter(|_| quoted));
+        if at + 2 > l.end {
+            // A quote holds the checksum field only sometimes (8 bytes of
+            // TCP do not).
+            continue;
+        }
+        let stored = be16(frame, at);
         // Every byte covered must be captured: no truncated layer between
         // the IP header and this one (the UDP length bounds UDP itself).
         let from = if l.kind == LayerKind::Udp {
@@ -278,7 +316,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
         } else {
             ip.unwrap_or(i)
         };
-        let cut = layers[from..=i].iter().any(|x| x.truncated);
+        let cut = layers[from..=i].iter().any(|x| x.truncated) || quote_cut;
         let frag = ip.is_some_and(|k| fragmented(frame, &layers, k, i));
         let region = &frame[l.range()];
         let absent = l.kind == LayerKind::Udp
@@ -297,7 +335,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
                 // Beyond 64 KiB (segmentation-offload captures with a total
                 // length of 0) no IPv4 pseudo-header can state the length:
                 // such a checksum cannot be checked.
-                (Some(p), Some(x), Some(a)) if x.kind == LayerKind::Ipv4 => {
+                (Some(p), Some(ipx), Some(a)) if ipx.kind == LayerKind::Ipv4 => {
                     u16::try_from(region.len()).ok().map(|len| {
                         let mut v = a.clone();
                         v.extend_from_slice(&[0, p]);
@@ -332,6 +370,7 @@ pub fn checksums(frame: &[u8]) -> Vec<Checksum> {
             stored,
             expected,
             absent,
+            quoted,
             invariant,
         });
     }
