@@ -13,6 +13,8 @@
 #                          start them deeper).
 #   fuzz/corpus/rewrite/   Ethernet frames plus a trailing 0 byte: the rewrite
 #                          target's "script length", so the frame is intact.
+#   fuzz/corpus/router/    IPv4/IPv6 packets after 3 octets: MTU 1280 (05 00)
+#                          and a selector of 0 (whole error buffer, unicast).
 # The corpus directories are gitignored: seeds made from third-party captures
 # are not committed.
 #
@@ -28,14 +30,14 @@ if [ "$#" -eq 0 ]; then
         "$here"/../../shared/corpus/tcpdump-linktypes/pppoe*.pcap \
         "$here/../examples/data/sample.pcap"
 fi
-for t in checksum ipv4 views walk rewrite etherparse; do
+for t in checksum ipv4 views walk rewrite etherparse router; do
     mkdir -p "$here/corpus/$t"
 done
 python3 - "$here/corpus" "$@" <<'PY'
 import hashlib, os, struct, sys
 
 out, files = sys.argv[1], sys.argv[2:]
-targets = ["checksum", "ipv4", "views", "walk", "rewrite", "etherparse"]
+targets = ["checksum", "ipv4", "views", "walk", "rewrite", "etherparse", "router"]
 counts = {t: 0 for t in targets}
 
 def write(target, data):
@@ -86,6 +88,7 @@ for path in files:
             break
         if ethertype in (0x0800, 0x86DD) and at + 2 < len(frame):
             write("views", frame[at + 2:])
+            write("router", b"\x05\x00\x00" + frame[at + 2:])
             # The UDP payload too, so Geneve, GTP-U, MPLS-over-UDP and
             # VXLAN headers start a seed.
             ip = frame[at + 2:]

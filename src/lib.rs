@@ -24,6 +24,9 @@ pub mod icmpv6;
 pub mod tcp;
 pub mod udp;
 
+pub mod fragment;
+pub mod icmp_error;
+
 pub mod geneve;
 pub mod gre;
 pub mod gtpu;
