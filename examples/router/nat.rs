@@ -21,8 +21,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use core::net::Ipv4Addr;
-use wireview::checksum::Delta;
-use wireview::{Icmpv4Mut, Icmpv4Type, IpProtocol, Ipv4Mut, TcpMut, UdpMut};
+use wireview::packet::Packet;
+use wireview::walk::{LayerKind, Which};
+use wireview::{Icmpv4Mut, Icmpv4Type, IpProtocol, Ipv4, Ipv4Mut, TcpMut, UdpMut};
 
 /// Outside ports (and ICMP identifiers) handed out, from here up.
 const FIRST_PORT: u16 = 20000;
@@ -227,34 +228,44 @@ impl Nat {
 
     /// An ICMP error to our address quoting a datagram we translated: the
     /// quoted source (address, port or identifier) goes back to the inside
-    /// host's, with the quoted IPv4 header checksum and the quoted L4
-    /// checksum updated, and the error sent to the inside host.
+    /// host's and the error to the inside host, through
+    /// [`Packet`](wireview::packet::Packet): the quoted IPv4 header
+    /// checksum, the quoted TCP/UDP checksum (when the quote holds it;
+    /// incrementally, although the quote is cut short) and the ICMP
+    /// checksum all follow (RFC 5508 section 4.2).
     fn inbound_error(&self, datagram: &mut [u8]) -> Inbound {
-        let Ok(mut ip) = Ipv4Mut::new(datagram) else {
+        let Ok(mut pkt) = Packet::from_ip(datagram) else {
             return Inbound::NotMapped;
         };
-        let Ok(mut icmp) = Icmpv4Mut::new(ip.payload_mut()) else {
+        let layers = pkt.layers();
+        let (Some(qip), Some(l4)) = (
+            layers.find_quoted(LayerKind::Ipv4, Which::Outermost),
+            layers.find_quoted_by(
+                |k| matches!(k, LayerKind::Tcp | LayerKind::Udp | LayerKind::Icmpv4),
+                Which::Outermost,
+            ),
+        ) else {
             return Inbound::NotMapped;
         };
-        let quote = icmp.payload_mut();
-        let Ok(q) = Ipv4Mut::new_truncated(&mut quote[..]) else {
+        let (Some(ql), Some(l)) = (layers.get(qip), layers.get(l4)) else {
+            return Inbound::NotMapped;
+        };
+        let Ok(q) = Ipv4::new_truncated(&pkt.as_bytes()[ql.range()]) else {
             return Inbound::NotMapped;
         };
         if q.src() != self.addr || q.is_fragment() {
             return Inbound::NotMapped;
         }
-        let qhl = q.header_len();
-        let quoted_protocol = q.protocol();
-        // Where the quoted port (or echo identifier) and checksum are,
-        // from the quoted L4 header's start.
-        let (kind, port_at, csum_at) = match quoted_protocol {
-            IpProtocol::TCP => (Kind::Tcp, 0, 16),
-            IpProtocol::UDP => (Kind::Udp, 0, 6),
-            IpProtocol::ICMP => (Kind::Echo, 4, 2),
-            _ => return Inbound::NotMapped,
+        // Where the quoted port (or echo identifier) is, from the quoted
+        // L4 header's start.
+        let (kind, port_at) = match l.kind {
+            LayerKind::Tcp => (Kind::Tcp, 0),
+            LayerKind::Udp => (Kind::Udp, 0),
+            _ => (Kind::Echo, 4),
         };
-        let Some(old_port) = quote
-            .get(qhl + port_at..qhl + port_at + 2)
+        let Some(old_port) = pkt
+            .as_bytes()
+            .get(l.start + port_at..l.start + port_at + 2)
             .map(|p| u16::from_be_bytes([p[0], p[1]]))
         else {
             return Inbound::NotMapped;
@@ -262,27 +273,16 @@ impl Nat {
         let Some((inside, inside_port)) = self.unmap(kind, old_port) else {
             return Inbound::NotMapped;
         };
-        let mut q = Ipv4Mut::new_truncated(&mut quote[..]).expect("checked above");
-        let pseudo = q.set_src(inside);
-        let l4 = &mut quote[qhl..];
-        l4[port_at..port_at + 2].copy_from_slice(&inside_port.to_be_bytes());
-        let delta = Delta::replace_u16(old_port, inside_port)
-            + if kind == Kind::Echo {
-                Delta::NONE
-            } else {
-                pseudo
-            };
-        if let Some(c) = l4.get_mut(csum_at..csum_at + 2) {
-            let old = u16::from_be_bytes([c[0], c[1]]);
-            let new = if kind == Kind::Udp {
-                delta.apply_udp(old)
-            } else {
-                delta.apply(old)
-            };
-            c.copy_from_slice(&new.to_be_bytes());
+        let translated = pkt
+            .set_ipv4_src(qip, inside)
+            .and_then(|()| match kind {
+                Kind::Echo => pkt.write(l.start + port_at, &inside_port.to_be_bytes()),
+                _ => pkt.set_src_port(l4, inside_port),
+            })
+            .and_then(|()| pkt.set_ipv4_dst(0, inside));
+        match translated {
+            Ok(()) => Inbound::TranslatedError,
+            Err(_) => Inbound::NotMapped,
         }
-        icmp.fill_checksum();
-        let _ = ip.set_dst(inside);
-        Inbound::TranslatedError
     }
 }
