@@ -281,7 +281,10 @@ impl<'a> Udp<&'a mut [u8]> {
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Udp<B> {
     /// Writes `new` at `at` and patches the checksum under the UDP rules;
     /// every checksum-keeping setter goes through here.
-    #[inline]
+    // eBPF: inlined into each setter, so that the run's length is a constant
+    // there (no `memcpy` call, no bounds check left).
+    #[cfg_attr(not(target_arch = "bpf"), inline)]
+    #[cfg_attr(target_arch = "bpf", inline(always))]
     fn patch(&mut self, at: usize, new: &[u8]) {
         // The delta counts the checksum field's own change too, so it
         // sums to zero: no checksum enclosing this header needs it.

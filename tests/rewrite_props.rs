@@ -982,8 +982,17 @@ fn applies(f: &Frame, op: &Op) -> bool {
     apply_model(&mut f.clone(), op)
 }
 
+/// `PROPTEST_CASES` from the environment when set, else `default`.
+fn cases_or(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 600, .. ProptestConfig::default() })]
+    // 600 cases unless PROPTEST_CASES says otherwise (.ci/run lowers it under qemu).
+    #![proptest_config(ProptestConfig { cases: cases_or(600), .. ProptestConfig::default() })]
 
     /// Random stacks, random rewrites at random layers: the bytes after the
     /// incremental rewrites equal the model serialised from scratch.
