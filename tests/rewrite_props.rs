@@ -3,11 +3,13 @@
 //! byte for byte.
 //!
 //! A model of a random packet stack (Ethernet, 0-2 VLAN tags, optional
-//! unencrypted MACsec, IPv4 with options or IPv6 with extension headers,
-//! optionally a VXLAN, GRE (random C/K/S, IP or Ethernet inside) or IP-in-IP
-//! tunnel, UDP/TCP/ICMP inside) is serialised by a builder written here from
-//! the RFCs, with its own plain checksum loop; it shares no code with the
-//! crate. Each rewrite is applied twice: to the bytes through
+//! unencrypted MACsec, optionally an MPLS label stack or PPPoE session
+//! framing, IPv4 with options or IPv6 with extension headers, optionally a
+//! VXLAN, Geneve (options; Ethernet or IP inside), GTP-U (sequence number,
+//! PDU Session Container), GRE (random C/K/S; IP, Ethernet or MPLS inside),
+//! MPLS-over-UDP, MPLS-in-IP or IP-in-IP tunnel, UDP/TCP/ICMP inside) is
+//! serialised by a builder written here from the RFCs and TS 29.281, with
+//! its own plain checksum loop; it shares no code with the crate. Each rewrite is applied twice: to the bytes through
 //! `Packet`'s incremental setters, and to the model, which is serialised
 //! again from scratch. The two byte vectors must be equal.
 
@@ -1073,17 +1075,8 @@ fn gen_op(r: &mut Rng, n_ip: usize, n_mpls: usize) -> Op {
         4 => Op::Ident(k, r.next() as u16),
         5 => Op::Src(k, u128::from(r.next()) << 64 | u128::from(r.next())),
         6 => Op::Dst(k, u128::from(r.next()) << 64 | u128::from(r.next())),
-        7 => {
-            // Never a port that would start a tunnel (VXLAN, Geneve, GTP-U,
-            // MPLS over UDP): the structure would change.
-            let port = r.next() as u16;
-            let port = if matches!(port, 4789 | 6081 | 2152 | 6635) {
-                port ^ 1
-            } else {
-                port
-            };
-            Op::Port(r.bool(), port)
-        }
+        // Never a port that would start a tunnel: the structure would change.
+        7 => Op::Port(r.bool(), port(r)),
         8 => Op::Vni(k, r.next() as u32 & 0xFF_FFFF),
         9 => Op::Vid(k, r.below(4096) as u16),
         10 => Op::Length(k),
