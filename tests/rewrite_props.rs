@@ -170,13 +170,14 @@ enum Inner {
         inner: GreInner,
     },
     /// A GTP-U G-PDU over UDP (3GPP TS 29.281): an optional sequence number
-    /// (S), an optional PDU Session Container (E, type 0x85) with its PDU
-    /// type and QFI, then the T-PDU.
+    /// (S), N-PDU number (PN), PDU Session Container (E, type 0x85) with its
+    /// PDU type and QFI, then the T-PDU.
     Gtpu {
         src_port: u16,
         zero: bool,
         teid: u32,
         seq: Option<u16>,
+        npdu: Option<u8>,
         pdu_session: Option<(u8, u8)>,
         datagram: Box<Datagram>,
     },
@@ -401,17 +402,22 @@ fn build_inner(ip: &Ip, inner: &Inner) -> Vec<u8> {
             zero,
             teid,
             seq,
+            npdu,
             pdu_session,
             datagram,
         } => {
-            // TS 29.281 5.1: version 1, PT 1, E, S; type 255 (G-PDU); the
-            // length of all after the first 8 bytes; the TEID; with E or S
-            // the sequence number, N-PDU number and next extension type.
-            let flags = 0x30 | u8::from(pdu_session.is_some()) << 2 | u8::from(seq.is_some()) << 1;
+            // TS 29.281 5.1: version 1, PT 1, E, S, PN; type 255 (G-PDU);
+            // the length of all after the first 8 bytes; the TEID; with E, S
+            // or PN the sequence number, N-PDU number and next extension
+            // type (each 0 when its flag is clear).
+            let flags = 0x30
+                | u8::from(pdu_session.is_some()) << 2
+                | u8::from(seq.is_some()) << 1
+                | u8::from(npdu.is_some());
             let mut rest = Vec::new();
-            if seq.is_some() || pdu_session.is_some() {
+            if seq.is_some() || npdu.is_some() || pdu_session.is_some() {
                 rest.extend_from_slice(&seq.unwrap_or(0).to_be_bytes());
-                rest.push(0);
+                rest.push(npdu.unwrap_or(0));
                 rest.push(if pdu_session.is_some() { 0x85 } else { 0 });
             }
             if let Some((pdu_type, qfi)) = pdu_session {
@@ -892,6 +898,7 @@ fn gen_datagram(r: &mut Rng, depth: u32) -> Datagram {
                 zero: r.below(3) == 0,
                 teid: r.next() as u32,
                 seq: r.bool().then(|| r.next() as u16),
+                npdu: (r.below(4) == 0).then(|| r.next() as u8),
                 pdu_session: r.bool().then(|| (r.below(2) as u8, r.below(64) as u8)),
                 datagram: Box::new(gen_datagram(r, depth - 1)),
             },
