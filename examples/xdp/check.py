@@ -68,7 +68,9 @@ case("802.1ad + 802.1Q", lambda m: eth(0x0800, ipv4(m + b"." * 40), [(0x88A8, 10
 case("IHL 15, 40 bytes of options", lambda m: eth(0x0800, ipv4(m + b"." * 40, options=opts(40))), "ttl-1")
 case("IHL 6 in a short frame", lambda m: eth(0x0800, ipv4(m, options=opts(4))), "ttl-1")
 case("IHL 15 in a short frame", lambda m: eth(0x0800, ipv4(m, options=opts(40)), [(0x8100, 7)]), "ttl-1")
-case("TTL 1", lambda m: eth(0x0800, ipv4(m + b"." * 40, ttl=1)), "ttl-1")
+# TTL 1 expires here: check, then decrement (RFC 1812 5.3.1) leaves it as
+# received, for the stack's Time Exceeded to quote.
+case("TTL 1", lambda m: eth(0x0800, ipv4(m + b"." * 40, ttl=1)), "same")
 case("bad checksum", lambda m: eth(0x0800, ipv4(m + b"." * 40, bad_checksum=True)), "drop")
 case("bad checksum, IHL 7, 802.1Q", lambda m: eth(0x0800, ipv4(m, options=opts(8), bad_checksum=True), [(0x8100, 7)]), "drop")
 case("not IPv4 (IPv6 ethertype)", lambda m: eth(0x86DD, bytes([0x60, 0, 0, 0, 0, 8, 17, 64]) + bytes(32) + m), "same")

@@ -2,7 +2,9 @@
 //! behind Ethernet and up to two VLAN tags (802.1Q or 802.1ad), drops a
 //! datagram whose header checksum is wrong, and decrements the TTL of the
 //! others with [`Ipv4Mut::decrement_ttl`] (the checksum follows, RFC 1624),
-//! as a router's fast path does. Everything else passes untouched.
+//! as a router's fast path does; a datagram that would expire (TTL 0 or 1)
+//! passes as received, for the stack to answer (check, then decrement:
+//! RFC 1812 section 5.3.1). Everything else passes untouched.
 //!
 //! The only `unsafe` is the program's contact with the kernel: reading the
 //! packet bounds from `xdp_md` and making a slice of the packet. The
@@ -149,7 +151,10 @@ fn ipv4(ip: usize, end: usize) -> Verdict {
         return Verdict::Pass;
     }
     // SAFETY: compared just above.
-    Ipv4Mut::new_unchecked(unsafe { packet(ip, 20) }).decrement_ttl();
+    // Check, then decrement (RFC 1812 section 5.3.1): a datagram that
+    // expires here is passed on as received, for the stack to answer with
+    // a Time Exceeded that quotes it unchanged.
+    let _hop = Ipv4Mut::new_unchecked(unsafe { packet(ip, 20) }).decrement_ttl();
     Verdict::Pass
 }
 
@@ -193,7 +198,7 @@ fn ipv4_api(l3: &mut [u8]) {
     ip.set_ecn(Ecn::Ce);
     ip.set_identification(ip.identification().wrapping_add(1));
     ip.set_dont_fragment(true);
-    ip.decrement_ttl();
+    let _hop = ip.decrement_ttl();
     let delta =
         ip.set_src(Ipv4Addr::new(192, 0, 2, 1)) + ip.set_dst(Ipv4Addr::new(198, 51, 100, 7));
     if protocol == IpProtocol::UDP {
@@ -225,7 +230,7 @@ fn ipv6_api(l3: &mut [u8]) {
     ip.set_dscp(Dscp::AF11);
     ip.set_ecn(Ecn::Ect0);
     let _ = ip.set_flow_label(ip.flow_label() ^ 0x1);
-    ip.decrement_hop_limit();
+    let _hop = ip.decrement_hop_limit();
     let mut addr = ip.src().octets();
     addr[15] ^= 1;
     let delta = ip.set_src(Ipv6Addr::from(addr)) + ip.set_dst(Ipv6Addr::LOCALHOST);
