@@ -315,15 +315,20 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         // the last one's header: checking those two catches layers of a
         // shorter buffer in O(1). Safety does not rest on it: every offset
         // is checked again where it is used.
-        for l in [walked.get(0), walked.last()].into_iter().flatten() {
+        let len = buf.len();
+        let outside = |l: Layer| {
             let end = l.end.max(l.header_range().end);
-            if end > buf.len() || l.start > end {
-                return Err(Error::OutOfRange {
-                    start: l.start,
-                    end,
-                    len: buf.len(),
-                });
-            }
+            (end > len || l.start > end).then_some(Error::OutOfRange {
+                start: l.start,
+                end,
+                len,
+            })
+        };
+        if let Some(e) = walked.get(0).and_then(outside) {
+            return Err(e);
+        }
+        if let Some(e) = walked.last().and_then(outside) {
+            return Err(e);
         }
         Ok(Packet { buf, layers })
     }
@@ -662,6 +667,11 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             }
             let in_datagram = datagram.contains(&k);
             if carried.is_none() && (end <= l.start || at >= l.end) && !in_datagram {
+                continue;
+            }
+            if l.kind == LayerKind::Ipv4 && (end <= l.start || at >= l.header_range().end) {
+                // Its checksum covers its header only, and takes no
+                // carried change (no checksum field lies in an IPv4 header).
                 continue;
             }
             let Some(c) = self.cover(k, &l) else {
