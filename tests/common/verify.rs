@@ -253,6 +253,10 @@ fn in_quote(frame: &[u8], l: Layer, quoted_ip: Option<Layer>) -> (Layer, bool) {
     };
     let datagram_end = if ip.kind == LayerKind::Ipv4 {
         ip.start + usize::from(be16(frame, ip.start + 2))
+    } else if be16(frame, ip.start + 4) == 0 && frame[ip.start + 6] == 0 {
+        // A quoted jumbogram (RFC 2675): its length is in the hop-by-hop
+        // header's Jumbo Payload option, beyond any quote.
+        usize::MAX
     } else {
         ip.start + 40 + usize::from(be16(frame, ip.start + 4))
     };
