@@ -142,6 +142,18 @@ fn field_delta(at: usize, old: &[u8], new: &[u8]) -> Delta {
     Delta::between(word_sum(old), word_sum(new))
 }
 
+/// Writes `new` over `run` (of the same length) and returns the bytes it
+/// held, kept in `stash` (at least as long).
+#[inline]
+fn swap_in<'s>(run: &mut [u8], new: &[u8], stash: &'s mut [u8]) -> &'s [u8] {
+    let old = &mut stash[..new.len()];
+    for (o, (b, n)) in old.iter_mut().zip(run.iter_mut().zip(new)) {
+        *o = *b;
+        *b = *n;
+    }
+    old
+}
+
 /// The part of the change of `old` to `new` at `at` (`whole`, as seen from
 /// offset 0) that lies in `r`, as seen from `r`'s start: a range that holds
 /// the whole run shifts `whole` (only the parity of offsets matters), one
@@ -563,12 +575,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     fn write_piece(&mut self, at: usize, new: &[u8]) {
         let end = at + new.len();
         let mut stash = [0u8; PIECE];
-        let old = &mut stash[..new.len()];
-        for (o, (b, n)) in old.iter_mut().zip(self.buf[at..end].iter_mut().zip(new)) {
-            *o = *b;
-            *b = *n;
-        }
-        let old = &*old;
+        let old = swap_in(&mut self.buf[at..end], new, &mut stash);
         if old == new {
             return;
         }
@@ -608,12 +615,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 len: self.buf.len(),
             })?;
         let mut stash = [0u8; FIELD];
-        let old = &mut stash[..new.len()];
-        for (o, (b, n)) in old.iter_mut().zip(self.buf[at..end].iter_mut().zip(new)) {
-            *o = *b;
-            *b = *n;
-        }
-        let old = &*old;
+        let old = swap_in(&mut self.buf[at..end], new, &mut stash);
         if old.iter().zip(new).all(|(a, b)| a == b) {
             return Ok(());
         }

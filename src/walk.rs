@@ -736,10 +736,14 @@ impl Walker {
     /// A strict walker (see the [type docs](Walker)), for data planes,
     /// that treats UDP destination port 4789 as VXLAN.
     pub const fn new() -> Walker {
+        Walker::with_mode(false)
+    }
+
+    const fn with_mode(capture: bool) -> Walker {
         Walker {
             extra_ports: [(0, UdpTunnel::Vxlan); MAX_EXTRA_UDP_PORTS],
             extra_count: 0,
-            capture: false,
+            capture,
         }
     }
 
@@ -747,11 +751,7 @@ impl Walker {
     /// docs](Walker)): snap-length cuts and offload artefacts are read,
     /// malformed headers are still errors. Not for forwarding decisions.
     pub const fn capture() -> Walker {
-        Walker {
-            extra_ports: [(0, UdpTunnel::Vxlan); MAX_EXTRA_UDP_PORTS],
-            extra_count: 0,
-            capture: true,
-        }
+        Walker::with_mode(true)
     }
 
     /// Whether this is a [`capture`](Self::capture) walker.
