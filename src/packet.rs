@@ -127,19 +127,20 @@ const FIELD: usize = 16;
 /// `new` at `at`, as seen from offset 0: what `Delta::replace_bytes`
 /// gives, in a few register operations (a byte at an even offset is the
 /// high byte of its 16-bit word).
-#[inline]
+#[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+#[inline(always)]
 fn field_delta(at: usize, old: &[u8], new: &[u8]) -> Delta {
     let word_sum = |b: &[u8]| {
         let mut s = 0u32;
         for (i, &x) in b.iter().enumerate() {
-            s += u32::from(x) << if (at + i) % 2 == 0 { 8 } else { 0 };
+            s += u32::from(x) << if i % 2 == 0 { 8 } else { 0 };
         }
         // At most 16 bytes: two folds leave 16 bits.
         s = (s & 0xFFFF) + (s >> 16);
         s = (s & 0xFFFF) + (s >> 16);
         crate::checksum::Sum::from_value(s as u16)
     };
-    Delta::between(word_sum(old), word_sum(new))
+    Delta::between(word_sum(old), word_sum(new)).shifted(at)
 }
 
 /// Writes `new` over `run` (of the same length) and returns the bytes it
@@ -264,6 +265,7 @@ impl<'a, 'l> Packet<'a, &'l Layers> {
     ///
     /// # Errors
     /// As [`with_layers`](Self::with_layers).
+    #[inline]
     pub fn ethernet_into(
         walker: &Walker,
         frame: &'a mut [u8],
@@ -277,6 +279,7 @@ impl<'a, 'l> Packet<'a, &'l Layers> {
     ///
     /// # Errors
     /// As [`with_layers`](Self::with_layers).
+    #[inline]
     pub fn ip_into(
         walker: &Walker,
         packet: &'a mut [u8],
@@ -295,6 +298,7 @@ impl<'a, 'l> Packet<'a, &'l Layers> {
     ///
     /// # Errors
     /// As [`with_layers`](Self::with_layers).
+    #[inline]
     pub fn network_into(
         walker: &Walker,
         frame: &'a mut [u8],
@@ -316,6 +320,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// The walk's error, unless it only says that a capture walk ran out
     /// of captured bytes ([`Layers::is_cut_short`]); [`Error::OutOfRange`]
     /// when a layer ends past `buf`.
+    #[inline]
     pub fn with_layers(buf: &'a mut [u8], layers: L) -> Result<Packet<'a, L>, Error> {
         let walked = layers.borrow();
         if let Some(e) = walked.error() {
@@ -328,6 +333,16 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         // shorter buffer in O(1). Safety does not rest on it: every offset
         // is checked again where it is used.
         let len = buf.len();
+        if !walked.ends_within(len) {
+            return Err(Self::outside(walked, len));
+        }
+        Ok(Packet { buf, layers })
+    }
+
+    /// The error for layers that do not lie in a buffer of `len` bytes:
+    /// the first or last layer's extent.
+    #[cold]
+    fn outside(walked: &Layers, len: usize) -> Error {
         let outside = |l: Layer| {
             let end = l.end.max(l.header_range().end);
             (end > len || l.start > end).then_some(Error::OutOfRange {
@@ -336,13 +351,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 len,
             })
         };
-        if let Some(e) = walked.get(0).and_then(outside) {
-            return Err(e);
-        }
-        if let Some(e) = walked.last().and_then(outside) {
-            return Err(e);
-        }
-        Ok(Packet { buf, layers })
+        walked
+            .get(0)
+            .and_then(outside)
+            .or_else(|| walked.last().and_then(outside))
+            .unwrap_or(Error::OutOfRange {
+                start: 0,
+                end: len,
+                len,
+            })
     }
 
     /// The layers the walk found.
@@ -361,7 +378,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     }
 
     /// The checksum layer `k` holds, if any, with what it covers.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     fn cover(&self, k: usize, l: &Layer) -> Option<Cover> {
         let flags = || self.layers.borrow().flags(k);
         let (off, rule, pseudo, region) = match l.kind {
@@ -374,16 +392,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             LayerKind::Gre if flags() & GRE_CSUM != 0 && l.header_len >= 8 => {
                 (4, Rule::Plain, false, l.range())
             }
-            LayerKind::Payload => {
-                let (proto, v4) = self.payload_protocol(k)?;
-                let &(_, off, over_v4, rule) = PSEUDO_PROTOCOLS.iter().find(|p| p.0 == proto.0)?;
-                let vrrp_v2 = proto.0 == 112 && self.buf.get(l.start)? >> 4 != 3;
-                if (v4 && !over_v4) || vrrp_v2 {
-                    return None;
-                }
-                let msg = self.buf.get(l.range())?;
-                (off, rule, true, l.start..l.start + covered_len(proto, msg))
-            }
+            LayerKind::Payload => return self.payload_cover(k, l),
             _ => return None,
         };
         let at = l.start + off;
@@ -392,6 +401,27 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             rule,
             region,
             pseudo,
+        })
+    }
+
+    /// The checksum of payload layer `k`, when it is the message of one
+    /// of the [`PSEUDO_PROTOCOLS`] (kept out of line: rare, and longer).
+    #[inline(never)]
+    fn payload_cover(&self, k: usize, l: &Layer) -> Option<Cover> {
+        let (proto, v4) = self.payload_protocol(k)?;
+        let &(_, off, over_v4, rule) = PSEUDO_PROTOCOLS.iter().find(|p| p.0 == proto.0)?;
+        let vrrp_v2 = proto.0 == 112 && self.buf.get(l.start)? >> 4 != 3;
+        if (v4 && !over_v4) || vrrp_v2 {
+            return None;
+        }
+        let msg = self.buf.get(l.range())?;
+        let region = l.start..l.start + covered_len(proto, msg);
+        let at = l.start + off;
+        (at + 2 <= region.end).then_some(Cover {
+            at,
+            rule,
+            region,
+            pseudo: true,
         })
     }
 
@@ -594,46 +624,225 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     }
 
     /// The typed setters' write: `new` at `at`, a field in the header of
-    /// layer `k` that is no checksum or length field, so that only the
-    /// checksums of layer `k` and of the layers around it can cover it,
-    /// and, for an IPv4 address, those of the transport layers of that
-    /// datagram through their pseudo-header. No layer after them is looked
-    /// at.
-    fn write_field(
+    /// layer `k` that is no checksum or length field. Only three kinds of
+    /// checksum can cover it, found without a search: layer `k`'s own;
+    /// for an IPv4 address, that of the transport layer right after it,
+    /// through its pseudo-header (the only layer of the datagram whose
+    /// checksum has one: a pseudo-header needs an IP header just before);
+    /// and those of the layers around layer `k` whose checksum covers what
+    /// they carry (UDP, GRE, ICMP), each taking the changes of the fields
+    /// fixed inside it. No layer after `k + 1` is looked at: the cost is
+    /// that of the field and of the layers around it, whatever the packet
+    /// holds. [`write`](Self::write) at the same offset gives the same
+    /// bytes (a test holds them to it).
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
+    fn write_field<const N: usize>(
         &mut self,
         k: usize,
+        l: &Layer,
         at: usize,
-        new: &[u8],
+        new: [u8; N],
         ipv4_address: bool,
     ) -> Result<(), Error> {
         let end = at
-            .checked_add(new.len())
-            .filter(|&e| e <= self.buf.len() && new.len() <= FIELD)
+            .checked_add(N)
+            .filter(|&e| e <= self.buf.len())
             .ok_or(Error::OutOfRange {
                 start: at,
-                end: at.saturating_add(new.len()),
+                end: at.saturating_add(N),
                 len: self.buf.len(),
             })?;
-        let mut stash = [0u8; FIELD];
-        let old = swap_in(&mut self.buf[at..end], new, &mut stash);
-        if old.iter().zip(new).all(|(a, b)| a == b) {
+        // `field_delta`'s two folds hold for fields of up to FIELD bytes.
+        const { assert!(N <= FIELD) };
+        let mut old = [0u8; N];
+        old.copy_from_slice(&self.buf[at..end]);
+        if old == new {
             return Ok(());
         }
+        self.buf[at..end].copy_from_slice(&new);
+        let (old, new) = (&old[..], &new[..]);
         let whole = field_delta(at, old, new);
-        let (pseudo, datagram, top) = if ipv4_address {
-            let layers = self.layers.borrow();
-            let next_ip = layers
-                .iter()
-                .skip(k + 1)
-                .position(|l| l.kind.is_ip())
-                .map_or(layers.len(), |n| k + 1 + n);
-            let ip_start = layers.get(k).map_or(0, |l| l.start);
-            (whole.shifted(ip_start + 12), k + 1..next_ip, next_ip)
-        } else {
-            (Delta::NONE, 0..0, k + 1)
+        if self.plain_field(k, l, end, whole, ipv4_address) {
+            return Ok(());
+        }
+        let touched = |r: &Range<usize>| at < r.end && r.start < end;
+        // The part of the change a checksum over `r` sees (almost always
+        // the whole field).
+        let share = |r: &Range<usize>| {
+            if r.start <= at && end <= r.end {
+                whole.shifted(r.start)
+            } else if touched(r) {
+                clip(at, old, new, whole, r)
+            } else {
+                Delta::NONE
+            }
         };
-        self.fix(at, old, new, whole, top, pseudo, &datagram);
+        let layers = self.layers.borrow();
+        let l = *l;
+        // Changes of checksum fields made so far, as seen from offset 0.
+        let mut carried = match l.kind {
+            // The field lies in the fixed header, inside the buffer (the
+            // setters checked), which the header checksum covers.
+            LayerKind::Ipv4 if l.start + 20 <= l.header_range().end => {
+                let c = Cover {
+                    at: l.start + 10,
+                    rule: Rule::Plain,
+                    region: l.start..l.start + 20,
+                    pseudo: false,
+                };
+                patch(self.buf, &c, whole.shifted(l.start), true)
+            }
+            // No checksum of their own.
+            LayerKind::Ethernet
+            | LayerKind::Vlan
+            | LayerKind::Ipv6
+            | LayerKind::Vxlan
+            | LayerKind::Geneve
+            | LayerKind::Gtpu
+            | LayerKind::Mpls => Delta::NONE,
+            _ => match self.cover(k, &l) {
+                Some(c) => patch(self.buf, &c, share(&c.region), touched(&c.region)),
+                None => Delta::NONE,
+            },
+        };
+        if ipv4_address {
+            let t = layers.get(k + 1).filter(|t| !t.kind.is_ip());
+            if let Some(c) = t.and_then(|t| self.cover(k + 1, &t)) {
+                if c.pseudo {
+                    let d = share(&c.region) + whole.shifted(l.start + 12);
+                    carried += patch(self.buf, &c, d, touched(&c.region));
+                }
+            }
+        }
+        for j in (0..k).rev() {
+            // Only these have a checksum over what follows their header
+            // (an IPv4 header checksum covers the header alone).
+            if !layers.kind(j).is_some_and(|kind| {
+                matches!(
+                    kind,
+                    LayerKind::Udp
+                        | LayerKind::Gre
+                        | LayerKind::Icmpv4
+                        | LayerKind::Icmpv6
+                        | LayerKind::Tcp
+                        | LayerKind::Payload
+                )
+            }) {
+                continue;
+            }
+            let Some(c) = layers.get(j).and_then(|l| self.cover(j, &l)) else {
+                continue;
+            };
+            if !touched(&c.region) && carried.is_none() {
+                continue;
+            }
+            let d = share(&c.region) + carried.shifted(c.region.start);
+            carried += patch(self.buf, &c, d, touched(&c.region));
+        }
         Ok(())
+    }
+
+    /// The common case of [`write_field`](Self::write_field) in
+    /// straight-line code: a field of an IPv4, TCP or UDP header (or of a
+    /// header without a checksum) that no earlier layer's checksum covers
+    /// (no tunnel or ICMP error around it), whose transport layer, for an
+    /// IPv4 address, is TCP or UDP or has no pseudo-header. Fixes the
+    /// header's own checksum and the transport checksum and returns true;
+    /// returns false, having changed nothing, for everything else, which
+    /// the general path then fixes. Both give the same bytes (tests hold
+    /// them to [`write`](Self::write)).
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
+    fn plain_field(
+        &mut self,
+        k: usize,
+        l: &Layer,
+        end: usize,
+        whole: Delta,
+        ipv4_address: bool,
+    ) -> bool {
+        let layers = self.layers.borrow();
+        let len = self.buf.len();
+        // Where a TCP or UDP checksum lies, if the layer lies in the
+        // buffer (as `cover` has it), with whether the UDP rule applies.
+        let transport = |t: &Layer| match t.kind {
+            LayerKind::Tcp if t.start + 18 <= t.end && t.end <= len => {
+                Some(Some((t.start + 16, false)))
+            }
+            LayerKind::Udp if t.start + 8 <= t.end && t.end <= len => {
+                Some(Some((t.start + 6, true)))
+            }
+            _ => None,
+        };
+        let own = match l.kind {
+            // The field lies in the fixed header, which the setters
+            // checked is inside the buffer.
+            LayerKind::Ipv4 if l.start + 20 <= l.header_range().end => Some((l.start + 10, false)),
+            LayerKind::Tcp | LayerKind::Udp if end <= l.end => match transport(l) {
+                Some(own) => own,
+                None => return false,
+            },
+            LayerKind::Ethernet
+            | LayerKind::Vlan
+            | LayerKind::Ipv6
+            | LayerKind::Vxlan
+            | LayerKind::Geneve
+            | LayerKind::Gtpu
+            | LayerKind::Mpls => None,
+            _ => return false,
+        };
+        let pseudo = if ipv4_address {
+            match layers.get(k + 1) {
+                None => None,
+                Some(t) => match t.kind {
+                    LayerKind::Tcp | LayerKind::Udp => match transport(&t) {
+                        Some(t) => t,
+                        None => return false,
+                    },
+                    // No pseudo-header.
+                    LayerKind::Icmpv4
+                    | LayerKind::Gre
+                    | LayerKind::Ipv4
+                    | LayerKind::Ipv6
+                    | LayerKind::Mpls => None,
+                    _ => return false,
+                },
+            }
+        } else {
+            None
+        };
+        // Nothing before layer `k` has a checksum over what it carries.
+        let covered = (0..k).any(|j| {
+            !matches!(
+                layers.kind(j),
+                Some(
+                    LayerKind::Ethernet
+                        | LayerKind::Vlan
+                        | LayerKind::Ipv4
+                        | LayerKind::Ipv6
+                        | LayerKind::Ipv6Ext(_)
+                        | LayerKind::Mpls
+                        | LayerKind::Pppoe
+                        | LayerKind::Macsec
+                )
+            )
+        });
+        if covered {
+            return false;
+        }
+        let fix = |buf: &mut [u8], at: usize, udp: bool, d: Delta| {
+            let old = field::u16_at(buf, at);
+            let fixed = if udp { d.apply_udp(old) } else { d.apply(old) };
+            field::set_u16(buf, at, fixed);
+        };
+        if let Some((c, udp)) = own {
+            fix(self.buf, c, udp, whole.shifted(l.start));
+        }
+        if let Some((c, udp)) = pseudo {
+            fix(self.buf, c, udp, whole.shifted(l.start + 12));
+        }
+        true
     }
 
     /// Fixes every checksum of the layers below `top` that covers the
@@ -687,22 +896,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
                 d += carried.shifted(c.region.start);
             }
             let touched = at < c.region.end && c.region.start < end;
-            if d.is_none() && !(c.rule == Rule::Icmpv4 && touched) {
-                continue;
-            }
-            let old = field::u16_at(self.buf, c.at);
-            let mut fixed = c.rule.apply(d, old);
-            if c.rule == Rule::Icmpv4
-                && fixed == 0
-                && all_zero_but(&self.buf[c.region.clone()], c.at - c.region.start)
-            {
-                // An all-zero message: +0, whose complement is 0xFFFF.
-                fixed = 0xFFFF;
-            }
-            if fixed != old {
-                field::set_u16(self.buf, c.at, fixed);
-                carried += Delta::replace_u16(old, fixed).shifted(c.at);
-            }
+            carried += patch(self.buf, &c, d, touched);
         }
     }
 
@@ -764,11 +958,18 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
 
     /// Layer `i` if it is one of `kinds` and its header lies inside the
     /// buffer (which only layers of another buffer break).
-    fn layer(&self, i: usize, kinds: &[LayerKind], expected: &'static str) -> Result<Layer, Error> {
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
+    fn layer(
+        &self,
+        i: usize,
+        kinds: impl Fn(LayerKind) -> bool,
+        expected: &'static str,
+    ) -> Result<Layer, Error> {
         let layers = self.layers.borrow();
         match layers.get(i) {
-            Some(l) if kinds.contains(&l.kind) && l.header_range().end <= self.buf.len() => Ok(l),
-            Some(l) if kinds.contains(&l.kind) => Err(Error::OutOfRange {
+            Some(l) if kinds(l.kind) && l.header_range().end <= self.buf.len() => Ok(l),
+            Some(l) if kinds(l.kind) => Err(Error::OutOfRange {
                 start: l.start,
                 end: l.header_range().end,
                 len: self.buf.len(),
@@ -787,12 +988,14 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
+    #[inline]
     pub fn set_ipv4_src(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
+        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
         self.write_field(
             i,
+            &l,
             l.start + crate::ipv4::field_at::SRC.start,
-            &addr.octets(),
+            addr.octets(),
             true,
         )
     }
@@ -802,12 +1005,14 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
+    #[inline]
     pub fn set_ipv4_dst(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
+        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
         self.write_field(
             i,
+            &l,
             l.start + crate::ipv4::field_at::DST.start,
-            &addr.octets(),
+            addr.octets(),
             true,
         )
     }
@@ -819,7 +1024,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv6.
     pub fn set_ipv6_src(&mut self, i: usize, addr: Ipv6Addr) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Ipv6], "an IPv6 header")?;
+        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv6), "an IPv6 header")?;
         self.write(l.start + 8, &addr.octets())
     }
 
@@ -829,19 +1034,24 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv6.
     pub fn set_ipv6_dst(&mut self, i: usize, addr: Ipv6Addr) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Ipv6], "an IPv6 header")?;
+        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv6), "an IPv6 header")?;
         self.write(l.start + 24, &addr.octets())
     }
 
     /// Where the IPv4 TTL or IPv6 hop limit of IP layer `i` lies.
-    fn hop_limit_at(&self, i: usize) -> Result<usize, Error> {
-        let l = self.layer(i, &[LayerKind::Ipv4, LayerKind::Ipv6], "an IP header")?;
-        Ok(l.start
+    fn hop_limit_at(&self, i: usize) -> Result<(Layer, usize), Error> {
+        let l = self.layer(
+            i,
+            |k| matches!(k, LayerKind::Ipv4 | LayerKind::Ipv6),
+            "an IP header",
+        )?;
+        let at = l.start
             + if l.kind == LayerKind::Ipv4 {
                 crate::ipv4::field_at::TTL
             } else {
                 7
-            })
+            };
+        Ok((l, at))
     }
 
     /// Sets the hop limit of IP layer `i`: the IPv4 TTL or the IPv6 hop
@@ -849,9 +1059,10 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
+    #[inline]
     pub fn set_hop_limit(&mut self, i: usize, hop_limit: u8) -> Result<(), Error> {
-        let at = self.hop_limit_at(i)?;
-        self.write_field(i, at, &[hop_limit], false)
+        let (l, at) = self.hop_limit_at(i)?;
+        self.write_field(i, &l, at, [hop_limit], false)
     }
 
     /// The hop limit of IP layer `i`: the IPv4 TTL or the IPv6 hop limit.
@@ -859,7 +1070,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
     pub fn hop_limit(&self, i: usize) -> Result<u8, Error> {
-        let at = self.hop_limit_at(i)?;
+        let (_, at) = self.hop_limit_at(i)?;
         Ok(self.buf[at])
     }
 
@@ -875,11 +1086,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
     ///
     /// [RFC 1812 section 5.3.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.3.1
+    #[inline]
     pub fn decrement_hop_limit(&mut self, i: usize) -> Result<Hop, Error> {
-        let at = self.hop_limit_at(i)?;
+        let (l, at) = self.hop_limit_at(i)?;
         let hop = Hop::of(self.buf[at]);
         if let Hop::Forward(n) = hop {
-            self.write_field(i, at, &[n], false)?;
+            self.write_field(i, &l, at, [n], false)?;
         }
         Ok(hop)
     }
@@ -887,7 +1099,11 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// The ToS / traffic-class byte of IP layer `i`, with where it lies: the
     /// IPv4 ToS byte, or the 8 bits after the IPv6 version nibble.
     fn traffic_class(&self, i: usize) -> Result<(Layer, u8), Error> {
-        let l = self.layer(i, &[LayerKind::Ipv4, LayerKind::Ipv6], "an IP header")?;
+        let l = self.layer(
+            i,
+            |k| matches!(k, LayerKind::Ipv4 | LayerKind::Ipv6),
+            "an IP header",
+        )?;
         let b = &self.buf[l.start..];
         let tc = if l.kind == LayerKind::Ipv4 {
             b[1]
@@ -900,11 +1116,11 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     fn set_traffic_class(&mut self, i: usize, tc: u8) -> Result<(), Error> {
         let (l, _) = self.traffic_class(i)?;
         if l.kind == LayerKind::Ipv4 {
-            self.write_field(i, l.start + 1, &[tc], false)
+            self.write_field(i, &l, l.start + 1, [tc], false)
         } else {
             let b = &self.buf[l.start..];
             let new = [(b[0] & 0xF0) | (tc >> 4), (tc << 4) | (b[1] & 0x0F)];
-            self.write_field(i, l.start, &new, false)
+            self.write_field(i, &l, l.start, new, false)
         }
     }
 
@@ -932,14 +1148,14 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     pub fn set_dont_fragment(&mut self, i: usize, df: bool) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
+        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
         let at = l.start + crate::ipv4::field_at::FLAGS_FRAG;
         let b = if df {
             self.buf[at] | 0x40
         } else {
             self.buf[at] & !0x40
         };
-        self.write_field(i, at, &[b], false)
+        self.write_field(i, &l, at, [b], false)
     }
 
     /// Sets the identification of the IPv4 layer `i`.
@@ -947,11 +1163,12 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     pub fn set_identification(&mut self, i: usize, ident: u16) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Ipv4], "an IPv4 header")?;
+        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
         self.write_field(
             i,
+            &l,
             l.start + crate::ipv4::field_at::IDENT,
-            &ident.to_be_bytes(),
+            ident.to_be_bytes(),
             false,
         )
     }
@@ -961,18 +1178,28 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
+    #[inline]
     pub fn set_src_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Tcp, LayerKind::Udp], "a TCP or UDP header")?;
-        self.write_field(i, l.start, &port.to_be_bytes(), false)
+        let l = self.layer(
+            i,
+            |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
+            "a TCP or UDP header",
+        )?;
+        self.write_field(i, &l, l.start, port.to_be_bytes(), false)
     }
 
     /// Sets the destination port of the TCP or UDP layer `i`.
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
+    #[inline]
     pub fn set_dst_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Tcp, LayerKind::Udp], "a TCP or UDP header")?;
-        self.write_field(i, l.start + 2, &port.to_be_bytes(), false)
+        let l = self.layer(
+            i,
+            |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
+            "a TCP or UDP header",
+        )?;
+        self.write_field(i, &l, l.start + 2, port.to_be_bytes(), false)
     }
 
     /// Sets the VLAN id of the tag at layer `i`, keeping PCP and DEI. Inside
@@ -981,12 +1208,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not a VLAN tag.
     pub fn set_vid(&mut self, i: usize, vid: Vid) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Vlan], "a VLAN tag")?;
+        let l = self.layer(i, |k| matches!(k, LayerKind::Vlan), "a VLAN tag")?;
         let tci = field::u16_at(self.buf, l.start);
         self.write_field(
             i,
+            &l,
             l.start,
-            &((tci & 0xF000) | vid.value()).to_be_bytes(),
+            ((tci & 0xF000) | vid.value()).to_be_bytes(),
             false,
         )
     }
@@ -1000,11 +1228,11 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     pub fn set_vni(&mut self, i: usize, vni: Vni) -> Result<(), Error> {
         let l = self.layer(
             i,
-            &[LayerKind::Vxlan, LayerKind::Geneve],
+            |k| matches!(k, LayerKind::Vxlan | LayerKind::Geneve),
             "a VXLAN or Geneve header",
         )?;
         let v = vni.value().to_be_bytes();
-        self.write_field(i, l.start + 4, &v[1..4], false)
+        self.write_field(i, &l, l.start + 4, [v[1], v[2], v[3]], false)
     }
 
     /// Sets the tunnel endpoint identifier of the GTP-U layer `i`; the
@@ -1013,8 +1241,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not GTP-U.
     pub fn set_teid(&mut self, i: usize, teid: u32) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Gtpu], "a GTP-U header")?;
-        self.write_field(i, l.start + 4, &teid.to_be_bytes(), false)
+        let l = self.layer(i, |k| matches!(k, LayerKind::Gtpu), "a GTP-U header")?;
+        self.write_field(i, &l, l.start + 4, teid.to_be_bytes(), false)
     }
 
     /// Sets the label of the MPLS label stack entry at layer `i` (the
@@ -1025,11 +1253,44 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not an MPLS entry.
     pub fn set_label(&mut self, i: usize, label: Label) -> Result<(), Error> {
-        let l = self.layer(i, &[LayerKind::Mpls], "an MPLS label stack entry")?;
+        let l = self.layer(
+            i,
+            |k| matches!(k, LayerKind::Mpls),
+            "an MPLS label stack entry",
+        )?;
         let entry = field::u32_at(self.buf, l.start);
         let entry = (label.value() << 12) | (entry & 0xFFF);
-        self.write_field(i, l.start, &entry.to_be_bytes()[..3], false)
+        let e = entry.to_be_bytes();
+        self.write_field(i, &l, l.start, [e[0], e[1], e[2]], false)
     }
+}
+
+/// Applies `d`, the change to the sum of what checksum `c` covers (as
+/// seen from the start of its region), to that checksum in `buf`, and
+/// returns the change of its field, as seen from offset 0 (for the
+/// checksums around it). `touched`: the write lay in `c`'s region, which
+/// under the ICMPv4 rule is looked at even when the sum did not change
+/// (an all-zero message needs 0xFFFF, not 0x0000).
+#[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+#[inline(always)]
+fn patch(buf: &mut [u8], c: &Cover, d: Delta, touched: bool) -> Delta {
+    if d.is_none() && !(c.rule == Rule::Icmpv4 && touched) {
+        return Delta::NONE;
+    }
+    let old = field::u16_at(buf, c.at);
+    let mut fixed = c.rule.apply(d, old);
+    if c.rule == Rule::Icmpv4
+        && fixed == 0
+        && all_zero_but(&buf[c.region.clone()], c.at - c.region.start)
+    {
+        // An all-zero message: +0, whose complement is 0xFFFF.
+        fixed = 0xFFFF;
+    }
+    if fixed == old {
+        return Delta::NONE;
+    }
+    field::set_u16(buf, c.at, fixed);
+    Delta::replace_u16(old, fixed).shifted(c.at)
 }
 
 /// How much of a message of `proto` (one the walk leaves as payload) its
@@ -2634,6 +2895,215 @@ pub(crate) mod tests {
                     prop_assert_eq!(a.2, Some(true));
                 }
             }
+        }
+    }
+}
+
+/// Every typed setter against [`Packet::write`] of the same bytes at the
+/// same offset: the setters' fast path (`plain_field`) and their general
+/// path must give exactly what the general `write` gives.
+#[cfg(test)]
+mod setters_equal_write {
+    use super::*;
+    use crate::flow::tests::{AFS_UDP, TCP_TIMESTAMPS};
+    use crate::ip::{Dscp, Ecn};
+    use crate::walk::tests::REAL_FRAMES;
+    use proptest::prelude::*;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    /// The typed setters that apply to layer `i` of kind `kind`, each with
+    /// the offset and length of the field it writes, run with values from
+    /// `v`.
+    #[allow(clippy::type_complexity)]
+    fn setters(
+        kind: LayerKind,
+        start: usize,
+        v: u8,
+    ) -> Vec<(
+        usize,
+        usize,
+        Box<dyn Fn(&mut Packet<'_>, usize) -> Result<(), Error>>,
+    )> {
+        let mut out: Vec<(
+            usize,
+            usize,
+            Box<dyn Fn(&mut Packet<'_>, usize) -> Result<(), Error>>,
+        )> = Vec::new();
+        let w = u16::from(v);
+        match kind {
+            LayerKind::Ipv4 => {
+                out.push((
+                    start + 12,
+                    4,
+                    Box::new(move |p, i| p.set_ipv4_src(i, Ipv4Addr::new(v, 1, 2, 3))),
+                ));
+                out.push((
+                    start + 16,
+                    4,
+                    Box::new(move |p, i| p.set_ipv4_dst(i, Ipv4Addr::new(9, v, 2, 3))),
+                ));
+                out.push((start + 8, 1, Box::new(move |p, i| p.set_hop_limit(i, v))));
+                out.push((
+                    start + 8,
+                    1,
+                    Box::new(|p, i| p.decrement_hop_limit(i).map(|_| ())),
+                ));
+                out.push((
+                    start + 1,
+                    1,
+                    Box::new(move |p, i| p.set_dscp(i, Dscp::new(v & 0x3F).unwrap())),
+                ));
+                out.push((
+                    start + 1,
+                    1,
+                    Box::new(move |p, i| p.set_ecn(i, Ecn::from_bits(v))),
+                ));
+                out.push((
+                    start + 6,
+                    1,
+                    Box::new(move |p, i| p.set_dont_fragment(i, v & 1 == 1)),
+                ));
+                out.push((
+                    start + 4,
+                    2,
+                    Box::new(move |p, i| p.set_identification(i, w * 257)),
+                ));
+            }
+            LayerKind::Ipv6 => {
+                out.push((start + 7, 1, Box::new(move |p, i| p.set_hop_limit(i, v))));
+                out.push((
+                    start,
+                    2,
+                    Box::new(move |p, i| p.set_dscp(i, Dscp::new(v & 0x3F).unwrap())),
+                ));
+            }
+            LayerKind::Tcp | LayerKind::Udp => {
+                out.push((start, 2, Box::new(move |p, i| p.set_src_port(i, w * 251))));
+                out.push((start + 2, 2, Box::new(move |p, i| p.set_dst_port(i, w + 7))));
+            }
+            LayerKind::Vlan => {
+                out.push((
+                    start,
+                    2,
+                    Box::new(move |p, i| p.set_vid(i, Vid::new(w * 13).unwrap())),
+                ));
+            }
+            LayerKind::Vxlan | LayerKind::Geneve => {
+                out.push((
+                    start + 4,
+                    3,
+                    Box::new(move |p, i| p.set_vni(i, Vni::new(u32::from(v) * 65_537).unwrap())),
+                ));
+            }
+            LayerKind::Gtpu => {
+                out.push((
+                    start + 4,
+                    4,
+                    Box::new(move |p, i| p.set_teid(i, u32::from(v) * 16_843_009)),
+                ));
+            }
+            LayerKind::Mpls => {
+                out.push((
+                    start,
+                    3,
+                    Box::new(move |p, i| p.set_label(i, Label::new(u32::from(v) * 4099).unwrap())),
+                ));
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// Runs every setter on every layer of `frame` (walked by `walker`),
+    /// each on a fresh copy, and `write` of the bytes it wrote on another;
+    /// the two copies must be equal. Returns how many setters ran.
+    fn check(walker: &Walker, frame: &[u8], v: u8) -> usize {
+        let layers = walker.ethernet(frame);
+        if layers.error().is_some() && !layers.is_cut_short() {
+            return 0;
+        }
+        let mut ran = 0;
+        for (i, l) in layers.iter().enumerate() {
+            for (at, n, set) in setters(l.kind, l.start, v) {
+                let mut a = frame.to_vec();
+                let mut pa = Packet::with_layers(&mut a, layers.clone()).unwrap();
+                let ra = set(&mut pa, i);
+                let mut b = frame.to_vec();
+                let rb = match ra {
+                    Ok(()) => {
+                        let field = a[at..at + n].to_vec();
+                        let mut pb = Packet::with_layers(&mut b, layers.clone()).unwrap();
+                        pb.write(at, &field)
+                    }
+                    Err(e) => Err(e),
+                };
+                assert!(
+                    ra.is_ok() == rb.is_ok() && a == b,
+                    "setter at {at} (layer {i}, {:?}) differs from write: {ra:?} {rb:?}\n{frame:02x?}",
+                    l.kind
+                );
+                ran += 1;
+            }
+        }
+        ran
+    }
+
+    #[test]
+    fn on_the_corpus() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        let mut files = Vec::new();
+        for dir in ["tcpdump", "tcpdump-linktypes"] {
+            if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+                files.extend(entries.filter_map(Result::ok).map(|e| e.path()));
+            }
+        }
+        if files.is_empty() {
+            std::println!(
+                "note: {} is absent; corpus comparison skipped",
+                root.display()
+            );
+            return;
+        }
+        let walkers = [Walker::new(), Walker::capture().with_vxlan_port(8472)];
+        let mut ran = 0;
+        for f in files {
+            let Ok(image) = std::fs::read(&f) else {
+                continue;
+            };
+            let mut frames = Vec::new();
+            let _ = wireview_cli::capture::for_each_packet(&image[..], |r| {
+                if r.linktype == 1 {
+                    frames.push(r.data.to_vec());
+                }
+            });
+            for (k, frame) in frames.iter().enumerate() {
+                for w in &walkers {
+                    ran += check(w, frame, (k * 37) as u8);
+                }
+            }
+        }
+        assert!(ran > 20_000, "{ran} setters ran");
+    }
+
+    proptest! {
+        #[test]
+        fn on_mutated_real_frames(
+            which in 0..REAL_FRAMES.len() + 2,
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+            v in any::<u8>(),
+        ) {
+            let mut frame = match which.checked_sub(REAL_FRAMES.len()) {
+                None => REAL_FRAMES[which].to_vec(),
+                Some(0) => TCP_TIMESTAMPS.to_vec(),
+                Some(_) => AFS_UDP.to_vec(),
+            };
+            for (at, b) in edits {
+                let n = frame.len();
+                frame[at % n] = b;
+            }
+            check(&Walker::new(), &frame, v);
+            check(&Walker::capture().with_vxlan_port(8472), &frame, v);
         }
     }
 }

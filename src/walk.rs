@@ -68,13 +68,13 @@ use crate::gtpu::{self, Gtpu, GtpuMessageType};
 use crate::icmpv4::Icmpv4;
 use crate::icmpv6::Icmpv6;
 use crate::ip::IpProtocol;
-use crate::ipv4::Ipv4;
+use crate::ipv4::{self, Ipv4};
 use crate::ipv6::{self, Ipv6};
 use crate::ipv6_ext::{ExtHeaders, Ipv6ExtKind, Ipv6Fragment, Ipv6Option};
 use crate::macsec::Macsec;
 use crate::mpls::{self, Mpls};
 use crate::pppoe::{self, PppProtocol, Pppoe, PppoeDiscovery};
-use crate::tcp::Tcp;
+use crate::tcp::{self, Tcp};
 use crate::udp::{self, Udp};
 use crate::vlan::{self, VlanTag};
 use crate::vxlan::{self, Vxlan};
@@ -597,6 +597,25 @@ impl Layers {
         }
     }
 
+    /// The kind of layer `i`, without the rest of it.
+    #[inline]
+    pub(crate) fn kind(&self, i: usize) -> Option<LayerKind> {
+        self.slots().get(i).map(|s| s.kind)
+    }
+
+    /// Whether the first and last layers end within `len` bytes (and
+    /// start before they end): a walk's layers nest inside the first one
+    /// and the last one ends after its header, so this tells layers of a
+    /// shorter buffer in O(1).
+    #[inline]
+    pub(crate) fn ends_within(&self, len: usize) -> bool {
+        let fits = |s: &Slot| {
+            let end = s.end.max(s.start.saturating_add(s.header_len)) as usize;
+            end <= len && s.start as usize <= end
+        };
+        self.slots().first().map_or(true, fits) && self.slots().last().map_or(true, fits)
+    }
+
     /// The flags the walk recorded for layer `i` (0 when out of range).
     #[inline]
     pub(crate) fn flags(&self, i: usize) -> u8 {
@@ -861,9 +880,103 @@ impl Walker {
     }
 
     fn walk(&self, buf: &[u8], first: Next, layers: &mut Layers, network_only: bool) {
-        layers.count = 0;
         layers.error = None;
         layers.cut = false;
+        if self.walk_common(buf, first, layers, network_only) {
+            return;
+        }
+        self.walk_general(buf, first, layers, network_only);
+    }
+
+    /// The shapes most traffic has, read in straight-line code: an
+    /// Ethernet header and up to two VLAN tags (or a bare IP packet), an
+    /// IPv4 header without options that is no fragment or an IPv6 header
+    /// with a payload length, TCP or UDP (to no tunnel port), the payload.
+    /// It records exactly what [`walk_general`](Self::walk_general)
+    /// records for them (a test holds the two to it, on every frame of the
+    /// corpus and on generated ones) and gives up as soon as the packet is
+    /// anything else (options, a fragment, an extension header, ICMP, a
+    /// tunnel, a header or length the strict walk refuses, a capture
+    /// walk), leaving the general walk to read it from the start.
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
+    fn walk_common(
+        &self,
+        buf: &[u8],
+        first: Next,
+        layers: &mut Layers,
+        network_only: bool,
+    ) -> bool {
+        const _: () = assert!(MAX_LAYERS >= 6);
+        if self.capture {
+            return false;
+        }
+        let buf = &buf[..buf.len().min(MAX_WALK_LEN)];
+        let mut n = 0;
+        let Some((at, v6)) = common_link(buf, first, layers, &mut n) else {
+            return false;
+        };
+        let Some((mut at, proto, mut limit)) = common_ip(buf, at, v6, layers, &mut n) else {
+            return false;
+        };
+        if !network_only {
+            let Some((next, end)) = self.common_transport(buf, at, proto, limit, layers, &mut n)
+            else {
+                return false;
+            };
+            (at, limit) = (next, end);
+        }
+        if at < limit {
+            put(layers, &mut n, LayerKind::Payload, at, limit - at, limit);
+        }
+        layers.count = n;
+        true
+    }
+
+    /// [`walk_common`](Self::walk_common)'s transport header at `at`, in a
+    /// datagram that ends at `limit`: where its payload starts and ends.
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
+    fn common_transport(
+        &self,
+        buf: &[u8],
+        at: usize,
+        proto: u8,
+        limit: usize,
+        layers: &mut Layers,
+        n: &mut usize,
+    ) -> Option<(usize, usize)> {
+        let t = buf.get(at..limit)?;
+        match IpProtocol(proto) {
+            IpProtocol::TCP => {
+                let header_len = usize::from(t.get(12)? >> 4) * 4;
+                if header_len < tcp::HEADER_LEN || header_len > t.len() {
+                    return None;
+                }
+                put(layers, n, LayerKind::Tcp, at, header_len, limit);
+                Some((at + header_len, limit))
+            }
+            IpProtocol::UDP => {
+                let [_, _, d0, d1, l0, l1, ..] = *t else {
+                    return None;
+                };
+                let length = usize::from(u16::from_be_bytes([l0, l1]));
+                if length < udp::HEADER_LEN
+                    || length > t.len()
+                    || self.udp_tunnel(u16::from_be_bytes([d0, d1])).is_some()
+                {
+                    return None;
+                }
+                put(layers, n, LayerKind::Udp, at, udp::HEADER_LEN, at + length);
+                Some((at + udp::HEADER_LEN, at + length))
+            }
+            _ => None,
+        }
+    }
+
+    /// The walk as a state machine, for every packet.
+    fn walk_general(&self, buf: &[u8], first: Next, layers: &mut Layers, network_only: bool) {
+        layers.count = 0;
         let mut next = first;
         // The region a header can extend to: the end of the enclosing
         // layer's payload. Starts as the whole buffer.
@@ -915,6 +1028,8 @@ impl Walker {
     }
 
     /// Parses the header `next` names, records it and says what follows.
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     fn step(
         &self,
         buf: &[u8],
@@ -1483,6 +1598,118 @@ fn jumbo_payload_len(payload: &[u8]) -> Result<usize, Error> {
         }
     }
     Err(missing)
+}
+
+/// Records layer `n` (the fast path's `push`: at most six layers, offsets
+/// below [`MAX_WALK_LEN`], so the casts are exact) and counts it.
+#[inline]
+fn put(
+    layers: &mut Layers,
+    n: &mut usize,
+    kind: LayerKind,
+    start: usize,
+    header_len: usize,
+    end: usize,
+) {
+    layers.found[*n] = Slot {
+        start: start as u32,
+        header_len: header_len as u32,
+        end: end as u32,
+        kind,
+        truncated: false,
+        flags: 0,
+    };
+    *n += 1;
+}
+
+/// [`Walker::walk_common`]'s link layer: an Ethernet header and up to two
+/// VLAN tags, or nothing before a bare IP packet. Where the IP header
+/// starts, and whether it is IPv6.
+#[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+#[inline(always)]
+fn common_link(
+    buf: &[u8],
+    first: Next,
+    layers: &mut Layers,
+    n: &mut usize,
+) -> Option<(usize, bool)> {
+    let u16_at = |at: usize| {
+        buf.get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    match first {
+        Next::Ethernet(0) => {
+            let mut et = u16_at(12)?;
+            put(
+                layers,
+                n,
+                LayerKind::Ethernet,
+                0,
+                ethernet::HEADER_LEN,
+                buf.len(),
+            );
+            let mut at = ethernet::HEADER_LEN;
+            for _ in 0..2 {
+                if !matches!(
+                    EtherType(et),
+                    EtherType::VLAN | EtherType::QINQ | EtherType::VLAN_DOUBLE
+                ) {
+                    break;
+                }
+                let inner = u16_at(at + 2)?;
+                put(layers, n, LayerKind::Vlan, at, vlan::HEADER_LEN, buf.len());
+                et = inner;
+                at += vlan::HEADER_LEN;
+            }
+            match EtherType(et) {
+                EtherType::IPV4 => Some((at, false)),
+                EtherType::IPV6 => Some((at, true)),
+                _ => None,
+            }
+        }
+        // A bare IP packet, by its first nibble (`ip_start`).
+        Next::EtherType(EtherType::IPV4, 0) => Some((0, false)),
+        Next::EtherType(EtherType::IPV6, 0) => Some((0, true)),
+        _ => None,
+    }
+}
+
+/// [`Walker::walk_common`]'s IP header at `at`: IPv4 with IHL 5, no
+/// fragment and a total length that covers the header and lies in the
+/// buffer, or IPv6 with a payload length that is not 0 (no jumbogram) and
+/// lies in the buffer. Where its payload starts, its protocol, where the
+/// datagram ends.
+#[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+#[inline(always)]
+fn common_ip(
+    buf: &[u8],
+    at: usize,
+    v6: bool,
+    layers: &mut Layers,
+    n: &mut usize,
+) -> Option<(usize, u8, usize)> {
+    let b = buf.get(at..)?;
+    if v6 {
+        if b.len() < ipv6::HEADER_LEN || b[0] >> 4 != 6 {
+            return None;
+        }
+        let plen = usize::from(u16::from_be_bytes([b[4], b[5]]));
+        if plen == 0 || plen > b.len() - ipv6::HEADER_LEN {
+            return None;
+        }
+        let end = at + ipv6::HEADER_LEN + plen;
+        put(layers, n, LayerKind::Ipv6, at, ipv6::HEADER_LEN, end);
+        return Some((at + ipv6::HEADER_LEN, b[6], end));
+    }
+    let [0x45, _, t0, t1, _, _, f0, f1, _, proto, ..] = *b else {
+        return None;
+    };
+    let total = usize::from(u16::from_be_bytes([t0, t1]));
+    if total < ipv4::HEADER_LEN || total > b.len() || (f0 & 0x3F) | f1 != 0 {
+        return None;
+    }
+    put(layers, n, LayerKind::Ipv4, at, ipv4::HEADER_LEN, at + total);
+    Some((at + ipv4::HEADER_LEN, proto, at + total))
 }
 
 /// The bytes `at..limit`. Every view this walker uses checks that its header
@@ -2617,7 +2844,7 @@ pub(crate) mod tests {
         );
     }
 
-    const REAL_FRAMES: [&[u8]; 9] = [
+    pub(crate) const REAL_FRAMES: [&[u8]; 9] = [
         &QINQ_ARP,
         &VXLAN_ICMP,
         &VXLAN_ARP,
@@ -2654,6 +2881,201 @@ pub(crate) mod tests {
         fn random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             check_invariants(&bytes, &Layers::from_ethernet(&bytes));
             check_invariants(&bytes, &Layers::from_ip(&bytes));
+        }
+    }
+
+    /// What the general walk alone records, as `walk` did before it had a
+    /// fast path.
+    fn general(w: &Walker, buf: &[u8], ip: bool, network_only: bool) -> Layers {
+        let mut layers = Layers::new();
+        let first = if ip {
+            Walker::ip_start(buf)
+        } else {
+            Next::Ethernet(0)
+        };
+        w.walk_general(buf, first, &mut layers, network_only);
+        layers
+    }
+
+    /// Walks `buf` every way (Ethernet, network layer only, bare IP) with
+    /// the fast path and the general walk alone, into a reused `Layers`
+    /// that held other layers before, and checks that they record the
+    /// same; returns how many of the three the fast path read.
+    fn fast_path_agrees(w: &Walker, buf: &[u8], reused: &mut Layers) -> usize {
+        let mut taken = 0;
+        for (ip, network_only) in [(false, false), (false, true), (true, false)] {
+            let first = if ip {
+                Walker::ip_start(buf)
+            } else {
+                Next::Ethernet(0)
+            };
+            w.ethernet_into(&VXLAN_ICMP, reused);
+            let mut probe = Layers::new();
+            taken += usize::from(w.walk_common(buf, first, &mut probe, network_only));
+            w.walk(buf, first, reused, network_only);
+            assert_eq!(
+                *reused,
+                general(w, buf, ip, network_only),
+                "fast path and general walk differ (ip {ip}, network only {network_only}) on {buf:02x?}"
+            );
+        }
+        taken
+    }
+
+    /// The fast path against the general walk on every packet of the
+    /// tcpdump corpus (skipped when `../shared` is absent), for the strict
+    /// walker, one with an extra VXLAN port, and the capture walker.
+    #[test]
+    fn fast_path_equals_the_general_walk_on_the_corpus() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        let mut files = Vec::new();
+        for dir in ["tcpdump", "tcpdump-linktypes"] {
+            if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+                files.extend(entries.filter_map(Result::ok).map(|e| e.path()));
+            }
+        }
+        if files.is_empty() {
+            std::println!(
+                "note: {} is absent; corpus comparison skipped",
+                root.display()
+            );
+            return;
+        }
+        let walkers = [
+            Walker::new(),
+            Walker::new().with_vxlan_port(8472),
+            Walker::capture(),
+        ];
+        let mut reused = Layers::new();
+        let (mut packets, mut taken) = (0usize, 0usize);
+        for f in files {
+            let Ok(image) = std::fs::read(&f) else {
+                continue;
+            };
+            let mut frames = Vec::new();
+            let _ = wireview_cli::capture::for_each_packet(&image[..], |r| {
+                frames.push(r.data.to_vec());
+            });
+            for frame in frames {
+                packets += 1;
+                for w in &walkers {
+                    taken += fast_path_agrees(w, &frame, &mut reused);
+                }
+            }
+        }
+        // Not vacuous: most of the corpus is plain TCP/UDP over IP.
+        assert!(packets > 3_000, "{packets} packets");
+        assert!(
+            taken > packets / 2,
+            "fast path taken {taken} times in {packets} packets"
+        );
+    }
+
+    /// A frame of the shapes the fast path reads, with every field it
+    /// checks drawn from values at and around its bounds (`None`: the
+    /// length that fits the frame).
+    fn near_common_frame() -> impl Strategy<Value = Vec<u8>> {
+        let ethertype = prop_oneof![
+            4 => Just(0x0800u16), 3 => Just(0x86dd), 1 => Just(0x8100), 1 => Just(0x88a8),
+            1 => Just(0x9100), 1 => Just(0x0806), 1 => any::<u16>()
+        ];
+        let tags = proptest::collection::vec(
+            prop_oneof![
+                Just(0x8100u16),
+                Just(0x88a8),
+                Just(0x0800),
+                Just(0x86dd),
+                any::<u16>()
+            ],
+            0..4,
+        );
+        let len = |v: Vec<u16>| {
+            let picks: Vec<_> = v.into_iter().map(|x| Just(Some(x))).collect();
+            prop_oneof![
+                6 => Just(None),
+                3 => proptest::strategy::Union::new(picks),
+                1 => any::<u16>().prop_map(Some)
+            ]
+        };
+        let ip = (
+            prop_oneof![
+                6 => Just(0x45u8), 4 => Just(0x60), 1 => Just(0x46), 1 => Just(0x44),
+                1 => Just(0x55), 1 => any::<u8>()
+            ],
+            len(std::vec![0, 19, 20, 21, 28, 39, 40, 41, 60, 1500]),
+            prop_oneof![
+                4 => Just(0u16), 2 => Just(0x4000), 1 => Just(0x2000), 1 => Just(0x0001),
+                1 => Just(0x8000), 1 => Just(0x0100), 1 => any::<u16>()
+            ],
+            prop_oneof![
+                4 => Just(6u8), 4 => Just(17), 1 => Just(1), 1 => Just(58), 1 => Just(0),
+                1 => Just(44), 1 => Just(47), 1 => any::<u8>()
+            ],
+        );
+        let l4 = (
+            prop_oneof![
+                4 => Just(0x50u8), 1 => Just(0x40), 1 => Just(0x60), 1 => Just(0xf0), 1 => any::<u8>()
+            ],
+            len(std::vec![0, 1, 7, 8, 9, 20, 28, 1500]),
+            prop_oneof![
+                1 => Just(4789u16), 1 => Just(8472), 1 => Just(6081), 1 => Just(2152),
+                1 => Just(6635), 4 => Just(53), 2 => any::<u16>()
+            ],
+        );
+        let cut = prop_oneof![3 => Just(None), 1 => any::<usize>().prop_map(Some)];
+        (ethertype, tags, ip, l4, 0usize..48, 0usize..8, cut).prop_map(
+            |(et, tags, (v, ip_len, frag, proto), (offset, udp_len, port), extra, pad, cut)| {
+                let mut f = std::vec![0u8; 12];
+                let mut et = et;
+                for t in tags {
+                    f.extend_from_slice(&et.to_be_bytes());
+                    f.extend_from_slice(&[0, 1]);
+                    et = t;
+                }
+                f.extend_from_slice(&et.to_be_bytes());
+                let ip_at = f.len();
+                let v6 = v >> 4 == 6;
+                let ip_hlen = if v6 { 40 } else { 20 };
+                let l4_len = 20 + extra;
+                f.resize(ip_at + ip_hlen + l4_len, 0xa5);
+                // Ethernet padding after the datagram.
+                f.resize(f.len() + pad, 0);
+                let h = &mut f[ip_at..];
+                h[0] = v;
+                if v6 {
+                    let plen = ip_len.unwrap_or(l4_len as u16);
+                    h[4..6].copy_from_slice(&plen.to_be_bytes());
+                    h[6] = proto;
+                } else {
+                    let total = ip_len.unwrap_or((ip_hlen + l4_len) as u16);
+                    h[2..4].copy_from_slice(&total.to_be_bytes());
+                    h[6..8].copy_from_slice(&frag.to_be_bytes());
+                    h[9] = proto;
+                }
+                let l = &mut f[ip_at + ip_hlen..];
+                l[2..4].copy_from_slice(&port.to_be_bytes());
+                if proto == 17 {
+                    l[4..6].copy_from_slice(&udp_len.unwrap_or(l4_len as u16).to_be_bytes());
+                }
+                l[12] = offset;
+                if let Some(cut) = cut {
+                    f.truncate(cut % (f.len() + 1));
+                }
+                f
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_equals_the_general_walk(frame in near_common_frame()) {
+            let mut reused = Layers::new();
+            for w in [Walker::new(), Walker::new().with_vxlan_port(8472)] {
+                fast_path_agrees(&w, &frame, &mut reused);
+                // The same bytes as a bare IP packet.
+                let ip_at = frame.len().min(14);
+                fast_path_agrees(&w, &frame[ip_at..], &mut reused);
+            }
         }
     }
 }
