@@ -85,9 +85,11 @@ use crate::checksum::{Delta, Rule};
 use crate::error::{Error, Layer as ErrorLayer};
 use crate::field;
 use crate::ip::{Dscp, Ecn, Hop, IpProtocol};
-use crate::ipv4::Ipv4;
+use crate::ipv4::{Ipv4, Ipv4Mut};
 use crate::ipv6_ext::{home_address_range, Ipv6ExtKind, Ipv6Fragment, Ipv6Routing};
 use crate::mpls::Label;
+use crate::tcp::TcpMut;
+use crate::udp::UdpMut;
 use crate::vlan::Vid;
 use crate::vxlan::Vni;
 use crate::walk::{Layer, LayerKind, Layers, Walker, GRE_CSUM, PARTIAL};
@@ -663,9 +665,30 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         self.buf[at..end].copy_from_slice(&new);
         let (old, new) = (&old[..], &new[..]);
         let whole = field_delta(at, old, new);
-        if self.plain_field(k, l, end, whole, ipv4_address) {
-            return Ok(());
+        if !self.plain_field(k, l, end, whole, ipv4_address) {
+            self.field_general(k, l, at, old, new, whole, ipv4_address);
         }
+        Ok(())
+    }
+
+    /// [`write_field`](Self::write_field) for every other field, kept out
+    /// of line so that the setters inline only their common case: fixes
+    /// the checksum of layer `k` (`l`), that of its transport layer for an
+    /// IPv4 address, and those of the layers around it, the change of
+    /// `old` to `new` at `at` being `whole`.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)] // the field, its layer, the change
+    fn field_general(
+        &mut self,
+        k: usize,
+        l: &Layer,
+        at: usize,
+        old: &[u8],
+        new: &[u8],
+        whole: Delta,
+        ipv4_address: bool,
+    ) {
+        let end = at + new.len();
         let touched = |r: &Range<usize>| at < r.end && r.start < end;
         // The part of the change a checksum over `r` sees (almost always
         // the whole field).
@@ -740,7 +763,6 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             let d = share(&c.region) + carried.shifted(c.region.start);
             carried += patch(self.buf, &c, d, touched(&c.region));
         }
-        Ok(())
     }
 
     /// The common case of [`write_field`](Self::write_field) in
@@ -982,6 +1004,153 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         }
     }
 
+    /// Layer `i` when no earlier layer's checksum covers it (nothing
+    /// around it but link, IP and MPLS headers: no tunnel, no ICMP error):
+    /// the setters' common case, where the layer's own checksum (and, for
+    /// an IPv4 address, its transport checksum) are all there is to fix,
+    /// and the per-header views fix them.
+    #[inline]
+    fn uncovered(&self, i: usize) -> Option<Layer> {
+        let layers = self.layers.borrow();
+        let l = layers.get(i)?;
+        (0..i)
+            .all(|j| {
+                matches!(
+                    layers.kind(j),
+                    Some(
+                        LayerKind::Ethernet
+                            | LayerKind::Vlan
+                            | LayerKind::Ipv4
+                            | LayerKind::Ipv6
+                            | LayerKind::Ipv6Ext(_)
+                            | LayerKind::Mpls
+                            | LayerKind::Pppoe
+                            | LayerKind::Macsec
+                    )
+                )
+            })
+            .then_some(l)
+    }
+
+    /// The fixed header of IPv4 layer `i` in the common case
+    /// ([`uncovered`](Self::uncovered), the header in the buffer).
+    #[inline]
+    fn plain_ipv4(&self, i: usize) -> Option<usize> {
+        let l = self.uncovered(i)?;
+        let header_end = l.header_range().end;
+        (l.kind == LayerKind::Ipv4 && l.start + 20 <= header_end && header_end <= self.buf.len())
+            .then_some(l.start)
+    }
+
+    /// TCP or UDP layer `t` as its checksum is fixed (its extent in the
+    /// buffer and holding the checksum field), with whether it is UDP;
+    /// `None` for any other layer.
+    #[inline]
+    fn plain_transport(&self, t: &Layer) -> Option<(Range<usize>, bool)> {
+        let len = self.buf.len();
+        match t.kind {
+            LayerKind::Tcp if t.start + 18 <= t.end && t.end <= len => Some((t.range(), false)),
+            LayerKind::Udp if t.start + 8 <= t.end && t.end <= len => Some((t.range(), true)),
+            _ => None,
+        }
+    }
+
+    /// An IPv4 address change in the common case: the header checksum
+    /// and the transport checksum through the views. False (nothing
+    /// written) when layer `i` is not that case.
+    #[inline]
+    fn plain_ipv4_address(&mut self, i: usize, src: bool, addr: Ipv4Addr) -> bool {
+        let Some(s) = self.plain_ipv4(i) else {
+            return false;
+        };
+        let layers = self.layers.borrow();
+        // The transport checksum over the pseudo-header, if any.
+        let transport = match layers.get(i + 1) {
+            None => None,
+            Some(t) => match t.kind {
+                LayerKind::Tcp | LayerKind::Udp => match self.plain_transport(&t) {
+                    Some(t) => Some(t),
+                    None => return false,
+                },
+                // No pseudo-header.
+                LayerKind::Icmpv4
+                | LayerKind::Gre
+                | LayerKind::Ipv4
+                | LayerKind::Ipv6
+                | LayerKind::Mpls => None,
+                _ => return false,
+            },
+        };
+        let mut ip = Ipv4Mut::new_unchecked(&mut self.buf[s..s + 20]);
+        let old = if src { ip.src() } else { ip.dst() };
+        if old == addr {
+            return true;
+        }
+        let delta = if src {
+            ip.set_src(addr)
+        } else {
+            ip.set_dst(addr)
+        };
+        match transport {
+            Some((r, false)) => TcpMut::new_unchecked(&mut self.buf[r]).apply_delta(delta),
+            Some((r, true)) => UdpMut::new_unchecked(&mut self.buf[r]).apply_delta(delta),
+            None => {}
+        }
+        true
+    }
+
+    /// A port change in the common case, through the TCP or UDP view.
+    /// False (nothing written) when layer `i` is not that case.
+    #[inline]
+    fn plain_port(&mut self, i: usize, src: bool, port: u16) -> bool {
+        let Some((r, udp)) = self.uncovered(i).and_then(|t| self.plain_transport(&t)) else {
+            return false;
+        };
+        let b = &mut self.buf[r];
+        if udp {
+            let mut u = UdpMut::new_unchecked(b);
+            match src {
+                true if u.src_port() != port => u.set_src_port(port),
+                false if u.dst_port() != port => u.set_dst_port(port),
+                _ => {}
+            }
+        } else {
+            let mut t = TcpMut::new_unchecked(b);
+            match src {
+                true if t.src_port() != port => t.set_src_port(port),
+                false if t.dst_port() != port => t.set_dst_port(port),
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// The hop limit of IP layer `i` in the common case, set to what
+    /// `new` makes of it, if anything: the IPv4 TTL through the view (its
+    /// header checksum follows), the IPv6 hop limit as it is (no checksum
+    /// covers it there). The old value; `None` (nothing written) when layer
+    /// `i` is not that case.
+    #[inline]
+    fn plain_hop_limit(&mut self, i: usize, new: impl FnOnce(u8) -> Option<u8>) -> Option<u8> {
+        if let Some(s) = self.plain_ipv4(i) {
+            let mut ip = Ipv4Mut::new_unchecked(&mut self.buf[s..s + 20]);
+            let old = ip.ttl();
+            if let Some(n) = new(old).filter(|&n| n != old) {
+                ip.set_ttl(n);
+            }
+            return Some(old);
+        }
+        let l = self
+            .uncovered(i)
+            .filter(|l| l.kind == LayerKind::Ipv6 && l.start + 40 <= self.buf.len())?;
+        let b = &mut self.buf[l.start + 7];
+        let old = *b;
+        if let Some(n) = new(old) {
+            *b = n;
+        }
+        Some(old)
+    }
+
     /// Sets the source address of the IPv4 header at layer `i`; the IPv4
     /// header checksum and the TCP/UDP checksum over it (pseudo-header)
     /// follow, and so do the checksums of any tunnel around it.
@@ -990,6 +1159,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     #[inline]
     pub fn set_ipv4_src(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
+        if self.plain_ipv4_address(i, true, addr) {
+            return Ok(());
+        }
+        self.set_ipv4_src_general(i, addr)
+    }
+
+    /// [`set_ipv4_src`](Self::set_ipv4_src) in every other case, out of line.
+    #[inline(never)]
+    fn set_ipv4_src_general(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
         let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
         self.write_field(
             i,
@@ -1007,6 +1185,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
     #[inline]
     pub fn set_ipv4_dst(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
+        if self.plain_ipv4_address(i, false, addr) {
+            return Ok(());
+        }
+        self.set_ipv4_dst_general(i, addr)
+    }
+
+    /// [`set_ipv4_dst`](Self::set_ipv4_dst) in every other case, out of line.
+    #[inline(never)]
+    fn set_ipv4_dst_general(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
         let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
         self.write_field(
             i,
@@ -1039,6 +1226,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     }
 
     /// Where the IPv4 TTL or IPv6 hop limit of IP layer `i` lies.
+    #[inline]
     fn hop_limit_at(&self, i: usize) -> Result<(Layer, usize), Error> {
         let l = self.layer(
             i,
@@ -1061,6 +1249,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
     #[inline]
     pub fn set_hop_limit(&mut self, i: usize, hop_limit: u8) -> Result<(), Error> {
+        if self.plain_hop_limit(i, |_| Some(hop_limit)).is_some() {
+            return Ok(());
+        }
+        self.set_hop_limit_general(i, hop_limit)
+    }
+
+    /// [`set_hop_limit`](Self::set_hop_limit) in every other case, out of line.
+    #[inline(never)]
+    fn set_hop_limit_general(&mut self, i: usize, hop_limit: u8) -> Result<(), Error> {
         let (l, at) = self.hop_limit_at(i)?;
         self.write_field(i, &l, at, [hop_limit], false)
     }
@@ -1069,6 +1266,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
+    #[inline]
     pub fn hop_limit(&self, i: usize) -> Result<u8, Error> {
         let (_, at) = self.hop_limit_at(i)?;
         Ok(self.buf[at])
@@ -1088,6 +1286,19 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [RFC 1812 section 5.3.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.3.1
     #[inline]
     pub fn decrement_hop_limit(&mut self, i: usize) -> Result<Hop, Error> {
+        let forward = |t| match Hop::of(t) {
+            Hop::Forward(n) => Some(n),
+            Hop::Expired => None,
+        };
+        if let Some(old) = self.plain_hop_limit(i, forward) {
+            return Ok(Hop::of(old));
+        }
+        self.decrement_hop_limit_general(i)
+    }
+
+    /// [`decrement_hop_limit`](Self::decrement_hop_limit) in every other case, out of line.
+    #[inline(never)]
+    fn decrement_hop_limit_general(&mut self, i: usize) -> Result<Hop, Error> {
         let (l, at) = self.hop_limit_at(i)?;
         let hop = Hop::of(self.buf[at]);
         if let Hop::Forward(n) = hop {
@@ -1098,6 +1309,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
 
     /// The ToS / traffic-class byte of IP layer `i`, with where it lies: the
     /// IPv4 ToS byte, or the 8 bits after the IPv6 version nibble.
+    #[inline]
     fn traffic_class(&self, i: usize) -> Result<(Layer, u8), Error> {
         let l = self.layer(
             i,
@@ -1113,6 +1325,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         Ok((l, tc))
     }
 
+    #[inline]
     fn set_traffic_class(&mut self, i: usize, tc: u8) -> Result<(), Error> {
         let (l, _) = self.traffic_class(i)?;
         if l.kind == LayerKind::Ipv4 {
@@ -1129,6 +1342,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
+    #[inline]
     pub fn set_dscp(&mut self, i: usize, dscp: Dscp) -> Result<(), Error> {
         let (_, tc) = self.traffic_class(i)?;
         self.set_traffic_class(i, (dscp.value() << 2) | (tc & 0x03))
@@ -1138,6 +1352,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
+    #[inline]
     pub fn set_ecn(&mut self, i: usize, ecn: Ecn) -> Result<(), Error> {
         let (_, tc) = self.traffic_class(i)?;
         self.set_traffic_class(i, (tc & 0xFC) | ecn.value())
@@ -1147,6 +1362,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
+    #[inline]
     pub fn set_dont_fragment(&mut self, i: usize, df: bool) -> Result<(), Error> {
         let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
         let at = l.start + crate::ipv4::field_at::FLAGS_FRAG;
@@ -1162,6 +1378,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
+    #[inline]
     pub fn set_identification(&mut self, i: usize, ident: u16) -> Result<(), Error> {
         let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
         self.write_field(
@@ -1180,6 +1397,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
     #[inline]
     pub fn set_src_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
+        if self.plain_port(i, true, port) {
+            return Ok(());
+        }
+        self.set_src_port_general(i, port)
+    }
+
+    /// [`set_src_port`](Self::set_src_port) in every other case, out of line.
+    #[inline(never)]
+    fn set_src_port_general(&mut self, i: usize, port: u16) -> Result<(), Error> {
         let l = self.layer(
             i,
             |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
@@ -1194,6 +1420,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
     #[inline]
     pub fn set_dst_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
+        if self.plain_port(i, false, port) {
+            return Ok(());
+        }
+        self.set_dst_port_general(i, port)
+    }
+
+    /// [`set_dst_port`](Self::set_dst_port) in every other case, out of line.
+    #[inline(never)]
+    fn set_dst_port_general(&mut self, i: usize, port: u16) -> Result<(), Error> {
         let l = self.layer(
             i,
             |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
@@ -1207,6 +1442,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not a VLAN tag.
+    #[inline]
     pub fn set_vid(&mut self, i: usize, vid: Vid) -> Result<(), Error> {
         let l = self.layer(i, |k| matches!(k, LayerKind::Vlan), "a VLAN tag")?;
         let tci = field::u16_at(self.buf, l.start);
@@ -1225,6 +1461,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not VXLAN or Geneve.
+    #[inline]
     pub fn set_vni(&mut self, i: usize, vni: Vni) -> Result<(), Error> {
         let l = self.layer(
             i,
@@ -1240,6 +1477,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not GTP-U.
+    #[inline]
     pub fn set_teid(&mut self, i: usize, teid: u32) -> Result<(), Error> {
         let l = self.layer(i, |k| matches!(k, LayerKind::Gtpu), "a GTP-U header")?;
         self.write_field(i, &l, l.start + 4, teid.to_be_bytes(), false)
@@ -1252,6 +1490,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not an MPLS entry.
+    #[inline]
     pub fn set_label(&mut self, i: usize, label: Label) -> Result<(), Error> {
         let l = self.layer(
             i,
@@ -2160,6 +2399,28 @@ pub(crate) mod tests {
         buf
     }
 
+    /// Ethernet / IP / UDP (with a checksum) / MPLS (RFC 7510) / IPv4 /
+    /// TCP: a UDP checksum that covers the inner headers with no tunnel
+    /// header of its own in between.
+    pub(crate) fn mpls_udp_frame(v6: bool) -> Vec<u8> {
+        use crate::mpls::{Label, MplsHeader, TrafficClass};
+        use crate::tunnel::{encap_mpls_udp, MplsUdpEncap};
+        let labels = [MplsHeader {
+            label: Label::new(100).unwrap(),
+            traffic_class: TrafficClass::new(0).unwrap(),
+            bottom_of_stack: true,
+            ttl: 64,
+        }];
+        let m = MplsUdpEncap {
+            src_port: 49152,
+            dst_port: crate::mpls::UDP_PORT,
+            udp_checksum: true,
+        };
+        tunnelled(&TCP_TIMESTAMPS[14..], 12, v6, |b, s, e, o| {
+            encap_mpls_udp(b, s, e, o, &labels, &m)
+        })
+    }
+
     /// Rewrites the innermost IPv4 source, TCP port and hop limit of a
     /// tunnelled frame through `Packet`, and checks every checksum and how
     /// many there are.
@@ -3049,6 +3310,25 @@ mod setters_equal_write {
         ran
     }
 
+    /// Writing the value a field already holds changes nothing, not even a
+    /// stored checksum of 0xFFFF (which RFC 1624's update of a zero change
+    /// would turn into 0x0000).
+    #[test]
+    fn writing_the_same_value_changes_nothing() {
+        let mut frame = TCP_TIMESTAMPS.to_vec();
+        frame[24] = 0xFF;
+        frame[25] = 0xFF;
+        let before = frame.clone();
+        let mut pkt = Packet::from_ethernet(&mut frame).unwrap();
+        let ttl = pkt.hop_limit(1).unwrap();
+        pkt.set_hop_limit(1, ttl).unwrap();
+        let src = Ipv4Addr::from(<[u8; 4]>::try_from(&before[26..30]).unwrap());
+        pkt.set_ipv4_src(1, src).unwrap();
+        let port = u16::from_be_bytes([before[34], before[35]]);
+        pkt.set_src_port(2, port).unwrap();
+        assert_eq!(frame, before);
+    }
+
     #[test]
     fn on_the_corpus() {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -3089,14 +3369,20 @@ mod setters_equal_write {
     proptest! {
         #[test]
         fn on_mutated_real_frames(
-            which in 0..REAL_FRAMES.len() + 2,
+            which in 0..REAL_FRAMES.len() + 6,
             edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
             v in any::<u8>(),
         ) {
             let mut frame = match which.checked_sub(REAL_FRAMES.len()) {
                 None => REAL_FRAMES[which].to_vec(),
                 Some(0) => TCP_TIMESTAMPS.to_vec(),
-                Some(_) => AFS_UDP.to_vec(),
+                Some(1) => AFS_UDP.to_vec(),
+                // Tunnels whose outer UDP checksum is not 0: it covers the
+                // inner frame, so every inner setter must fix it.
+                Some(2) => tests::vxlan_frame(&TCP_TIMESTAMPS, false, true),
+                Some(3) => tests::vxlan_frame(&AFS_UDP, true, true),
+                Some(4) => tests::mpls_udp_frame(false),
+                Some(_) => tests::mpls_udp_frame(true),
             };
             for (at, b) in edits {
                 let n = frame.len();
