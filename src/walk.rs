@@ -30,6 +30,16 @@
 //! and the layer it happened in ([`Layers::error`]); everything parsed
 //! before stays available.
 //!
+//! # Cost
+//! The shapes most traffic has (Ethernet, up to two VLAN tags, IPv4
+//! without options that is no fragment or IPv6 without extension headers,
+//! TCP or UDP to no tunnel port) are read in straight-line code, about 160
+//! instructions for Ethernet/IPv4/TCP into a reused [`Layers`]
+//! ([`Walker::ethernet_into`]); everything else goes through the general
+//! state machine. Both record exactly the same layers (tests hold them to
+//! it on every frame of the tcpdump corpus and on generated frames), so
+//! the fast path is invisible but in time.
+//!
 //! A [`Layers`] holds offsets, not borrows, so after a walk the caller can
 //! take a mutable, typed view of any layer (say, the innermost IPv4 header of
 //! a VXLAN packet) with [`Layers::view_mut`], which checks that one header
