@@ -1019,12 +1019,23 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         }
     }
 
+    /// This packet as a `Packet<'_, &Layers>`, for the setters' out-of-line
+    /// uncommon cases.
+    #[inline]
+    fn as_general(&mut self) -> Packet<'_, &Layers> {
+        Packet {
+            buf: &mut *self.buf,
+            layers: self.layers.borrow(),
+        }
+    }
+
     /// Layer `i` when no earlier layer's checksum covers it (nothing
     /// around it but link, IP and MPLS headers: no tunnel, no ICMP error):
     /// the setters' common case, where the layer's own checksum (and, for
     /// an IPv4 address, its transport checksum) are all there is to fix,
     /// and the per-header views fix them.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     fn uncovered(&self, i: usize) -> Option<Layer> {
         let layers = self.layers.borrow();
         let l = layers.get(i)?;
@@ -1049,7 +1060,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
 
     /// The fixed header of IPv4 layer `i` in the common case
     /// ([`uncovered`](Self::uncovered), the header in the buffer).
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     fn plain_ipv4(&self, i: usize) -> Option<usize> {
         let l = self.uncovered(i)?;
         let header_end = l.header_range().end;
@@ -1060,7 +1072,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// TCP or UDP layer `t` as its checksum is fixed (its extent in the
     /// buffer and holding the checksum field), with whether it is UDP;
     /// `None` for any other layer.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     fn plain_transport(&self, t: &Layer) -> Option<(Range<usize>, bool)> {
         let len = self.buf.len();
         match t.kind {
@@ -1073,7 +1086,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// An IPv4 address change in the common case: the header checksum
     /// and the transport checksum through the views. False (nothing
     /// written) when layer `i` is not that case.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     fn plain_ipv4_address(&mut self, i: usize, src: bool, addr: Ipv4Addr) -> bool {
         let Some(s) = self.plain_ipv4(i) else {
             return false;
@@ -1116,7 +1130,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
 
     /// A port change in the common case, through the TCP or UDP view.
     /// False (nothing written) when layer `i` is not that case.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     fn plain_port(&mut self, i: usize, src: bool, port: u16) -> bool {
         let Some((r, udp)) = self.uncovered(i).and_then(|t| self.plain_transport(&t)) else {
             return false;
@@ -1145,7 +1160,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// header checksum follows), the IPv6 hop limit as it is (no checksum
     /// covers it there). The old value; `None` (nothing written) when layer
     /// `i` is not that case.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     fn plain_hop_limit(&mut self, i: usize, new: impl FnOnce(u8) -> Option<u8>) -> Option<u8> {
         if let Some(s) = self.plain_ipv4(i) {
             let mut ip = Ipv4Mut::new_unchecked(&mut self.buf[s..s + 20]);
@@ -1172,25 +1188,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     pub fn set_ipv4_src(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
         if self.plain_ipv4_address(i, true, addr) {
             return Ok(());
         }
-        self.set_ipv4_src_general(i, addr)
-    }
-
-    /// [`set_ipv4_src`](Self::set_ipv4_src) in every other case, out of line.
-    #[inline(never)]
-    fn set_ipv4_src_general(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
-        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
-        self.write_field(
-            i,
-            &l,
-            l.start + crate::ipv4::field_at::SRC.start,
-            addr.octets(),
-            true,
-        )
+        self.as_general().set_ipv4_src_general(i, addr)
     }
 
     /// Sets the destination address of the IPv4 header at layer `i`, as
@@ -1198,25 +1202,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     pub fn set_ipv4_dst(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
         if self.plain_ipv4_address(i, false, addr) {
             return Ok(());
         }
-        self.set_ipv4_dst_general(i, addr)
-    }
-
-    /// [`set_ipv4_dst`](Self::set_ipv4_dst) in every other case, out of line.
-    #[inline(never)]
-    fn set_ipv4_dst_general(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
-        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
-        self.write_field(
-            i,
-            &l,
-            l.start + crate::ipv4::field_at::DST.start,
-            addr.octets(),
-            true,
-        )
+        self.as_general().set_ipv4_dst_general(i, addr)
     }
 
     /// Sets the source address of the IPv6 header at layer `i`; the
@@ -1262,19 +1254,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     pub fn set_hop_limit(&mut self, i: usize, hop_limit: u8) -> Result<(), Error> {
         if self.plain_hop_limit(i, |_| Some(hop_limit)).is_some() {
             return Ok(());
         }
-        self.set_hop_limit_general(i, hop_limit)
-    }
-
-    /// [`set_hop_limit`](Self::set_hop_limit) in every other case, out of line.
-    #[inline(never)]
-    fn set_hop_limit_general(&mut self, i: usize, hop_limit: u8) -> Result<(), Error> {
-        let (l, at) = self.hop_limit_at(i)?;
-        self.write_field(i, &l, at, [hop_limit], false)
+        self.as_general().set_hop_limit_general(i, hop_limit)
     }
 
     /// The hop limit of IP layer `i`: the IPv4 TTL or the IPv6 hop limit.
@@ -1299,7 +1285,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     /// [`Error::NoSuchLayer`] when layer `i` is not IPv4 or IPv6.
     ///
     /// [RFC 1812 section 5.3.1]: https://www.rfc-editor.org/rfc/rfc1812#section-5.3.1
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     pub fn decrement_hop_limit(&mut self, i: usize) -> Result<Hop, Error> {
         let forward = |t| match Hop::of(t) {
             Hop::Forward(n) => Some(n),
@@ -1308,18 +1295,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         if let Some(old) = self.plain_hop_limit(i, forward) {
             return Ok(Hop::of(old));
         }
-        self.decrement_hop_limit_general(i)
-    }
-
-    /// [`decrement_hop_limit`](Self::decrement_hop_limit) in every other case, out of line.
-    #[inline(never)]
-    fn decrement_hop_limit_general(&mut self, i: usize) -> Result<Hop, Error> {
-        let (l, at) = self.hop_limit_at(i)?;
-        let hop = Hop::of(self.buf[at]);
-        if let Hop::Forward(n) = hop {
-            self.write_field(i, &l, at, [n], false)?;
-        }
-        Ok(hop)
+        self.as_general().decrement_hop_limit_general(i)
     }
 
     /// The ToS / traffic-class byte of IP layer `i`, with where it lies: the
@@ -1410,46 +1386,26 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     pub fn set_src_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
         if self.plain_port(i, true, port) {
             return Ok(());
         }
-        self.set_src_port_general(i, port)
-    }
-
-    /// [`set_src_port`](Self::set_src_port) in every other case, out of line.
-    #[inline(never)]
-    fn set_src_port_general(&mut self, i: usize, port: u16) -> Result<(), Error> {
-        let l = self.layer(
-            i,
-            |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
-            "a TCP or UDP header",
-        )?;
-        self.write_field(i, &l, l.start, port.to_be_bytes(), false)
+        self.as_general().set_src_port_general(i, port)
     }
 
     /// Sets the destination port of the TCP or UDP layer `i`.
     ///
     /// # Errors
     /// [`Error::NoSuchLayer`] when layer `i` is not TCP or UDP.
-    #[inline]
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
     pub fn set_dst_port(&mut self, i: usize, port: u16) -> Result<(), Error> {
         if self.plain_port(i, false, port) {
             return Ok(());
         }
-        self.set_dst_port_general(i, port)
-    }
-
-    /// [`set_dst_port`](Self::set_dst_port) in every other case, out of line.
-    #[inline(never)]
-    fn set_dst_port_general(&mut self, i: usize, port: u16) -> Result<(), Error> {
-        let l = self.layer(
-            i,
-            |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
-            "a TCP or UDP header",
-        )?;
-        self.write_field(i, &l, l.start + 2, port.to_be_bytes(), false)
+        self.as_general().set_dst_port_general(i, port)
     }
 
     /// Sets the VLAN id of the tag at layer `i`, keeping PCP and DEI. Inside
@@ -1516,6 +1472,78 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         let entry = (label.value() << 12) | (entry & 0xFFF);
         let e = entry.to_be_bytes();
         self.write_field(i, &l, l.start, [e[0], e[1], e[2]], false)
+    }
+}
+
+impl Packet<'_, &Layers> {
+    // The setters' uncommon cases, out of line and on a `Packet` of their
+    // own: the caller's `Packet` then need not live in memory for them
+    // (a copy the hot path would wait on).
+
+    /// [`set_ipv4_src`](Self::set_ipv4_src) in every other case, out of line.
+    #[inline(never)]
+    fn set_ipv4_src_general(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
+        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
+        self.write_field(
+            i,
+            &l,
+            l.start + crate::ipv4::field_at::SRC.start,
+            addr.octets(),
+            true,
+        )
+    }
+
+    /// [`set_ipv4_dst`](Self::set_ipv4_dst) in every other case, out of line.
+    #[inline(never)]
+    fn set_ipv4_dst_general(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
+        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
+        self.write_field(
+            i,
+            &l,
+            l.start + crate::ipv4::field_at::DST.start,
+            addr.octets(),
+            true,
+        )
+    }
+
+    /// [`set_hop_limit`](Self::set_hop_limit) in every other case, out of line.
+    #[inline(never)]
+    fn set_hop_limit_general(&mut self, i: usize, hop_limit: u8) -> Result<(), Error> {
+        let (l, at) = self.hop_limit_at(i)?;
+        self.write_field(i, &l, at, [hop_limit], false)
+    }
+
+    /// [`decrement_hop_limit`](Self::decrement_hop_limit) in every other case, out of line.
+    #[inline(never)]
+    fn decrement_hop_limit_general(&mut self, i: usize) -> Result<Hop, Error> {
+        let (l, at) = self.hop_limit_at(i)?;
+        let hop = Hop::of(self.buf[at]);
+        if let Hop::Forward(n) = hop {
+            self.write_field(i, &l, at, [n], false)?;
+        }
+        Ok(hop)
+    }
+
+    /// [`set_src_port`](Self::set_src_port) in every other case, out of line.
+    #[inline(never)]
+    fn set_src_port_general(&mut self, i: usize, port: u16) -> Result<(), Error> {
+        let l = self.layer(
+            i,
+            |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
+            "a TCP or UDP header",
+        )?;
+        self.write_field(i, &l, l.start, port.to_be_bytes(), false)
+    }
+
+    /// [`set_dst_port`](Self::set_dst_port) in every other case, out of line.
+    #[inline(never)]
+    fn set_dst_port_general(&mut self, i: usize, port: u16) -> Result<(), Error> {
+        let l = self.layer(
+            i,
+            |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
+            "a TCP or UDP header",
+        )?;
+        self.write_field(i, &l, l.start + 2, port.to_be_bytes(), false)
     }
 }
 
