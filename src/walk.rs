@@ -917,25 +917,42 @@ impl Walker {
         layers: &mut Layers,
         network_only: bool,
     ) -> bool {
-        const _: () = assert!(MAX_LAYERS >= 6);
+        // Two frames of six layers and a VXLAN header between them.
+        const _: () = assert!(MAX_LAYERS >= 13);
         if self.capture {
             return false;
         }
-        let buf = &buf[..buf.len().min(MAX_WALK_LEN)];
+        let mut buf = &buf[..buf.len().min(MAX_WALK_LEN)];
         let mut n = 0;
-        let Some((at, v6)) = common_link(buf, first, layers, &mut n) else {
-            return false;
-        };
-        let Some((mut at, proto, mut limit)) = common_ip(buf, at, v6, layers, &mut n) else {
-            return false;
-        };
-        if !network_only {
-            let Some((next, end)) = self.common_transport(buf, at, proto, limit, layers, &mut n)
-            else {
+        let mut first = first;
+        let (at, limit) = loop {
+            let Some((at, v6)) = common_link(buf, first, layers, &mut n) else {
                 return false;
             };
-            (at, limit) = (next, end);
-        }
+            let Some((at, proto, limit)) = common_ip(buf, at, v6, layers, &mut n) else {
+                return false;
+            };
+            if network_only {
+                break (at, limit);
+            }
+            match self.common_transport(buf, at, proto, limit, layers, &mut n) {
+                Some(Common::Payload(at, end)) => break (at, end),
+                // VXLAN (with its I flag, RFC 7348) around an Ethernet
+                // frame that ends with the UDP datagram, once.
+                Some(Common::Vxlan(at, end))
+                    if matches!(first, Next::Ethernet(0) | Next::EtherType(_, 0)) =>
+                {
+                    match buf.get(at..end) {
+                        Some([flags, _, _, _, _, _, _, _, ..]) if flags & 0x08 != 0 => {}
+                        _ => return false,
+                    }
+                    put(layers, &mut n, LayerKind::Vxlan, at, vxlan::HEADER_LEN, end);
+                    buf = &buf[..end];
+                    first = Next::Ethernet(at + vxlan::HEADER_LEN);
+                }
+                _ => return false,
+            }
+        };
         if at < limit {
             put(layers, &mut n, LayerKind::Payload, at, limit - at, limit);
         }
@@ -944,7 +961,8 @@ impl Walker {
     }
 
     /// [`walk_common`](Self::walk_common)'s transport header at `at`, in a
-    /// datagram that ends at `limit`: where its payload starts and ends.
+    /// datagram that ends at `limit`: where its payload starts and ends,
+    /// and whether that is a VXLAN header.
     #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
     #[inline(always)]
     fn common_transport(
@@ -955,7 +973,7 @@ impl Walker {
         limit: usize,
         layers: &mut Layers,
         n: &mut usize,
-    ) -> Option<(usize, usize)> {
+    ) -> Option<Common> {
         let t = buf.get(at..limit)?;
         match IpProtocol(proto) {
             IpProtocol::TCP => {
@@ -964,21 +982,23 @@ impl Walker {
                     return None;
                 }
                 put(layers, n, LayerKind::Tcp, at, header_len, limit);
-                Some((at + header_len, limit))
+                Some(Common::Payload(at + header_len, limit))
             }
             IpProtocol::UDP => {
                 let [_, _, d0, d1, l0, l1, ..] = *t else {
                     return None;
                 };
                 let length = usize::from(u16::from_be_bytes([l0, l1]));
-                if length < udp::HEADER_LEN
-                    || length > t.len()
-                    || self.udp_tunnel(u16::from_be_bytes([d0, d1])).is_some()
-                {
+                if length < udp::HEADER_LEN || length > t.len() {
                     return None;
                 }
                 put(layers, n, LayerKind::Udp, at, udp::HEADER_LEN, at + length);
-                Some((at + udp::HEADER_LEN, at + length))
+                let payload = at + udp::HEADER_LEN;
+                match self.udp_tunnel(u16::from_be_bytes([d0, d1])) {
+                    None => Some(Common::Payload(payload, at + length)),
+                    Some(UdpTunnel::Vxlan) => Some(Common::Vxlan(payload, at + length)),
+                    Some(_) => None,
+                }
             }
             _ => None,
         }
@@ -1632,6 +1652,15 @@ fn put(
     *n += 1;
 }
 
+/// What [`Walker::walk_common`] found after a transport header.
+enum Common {
+    /// Payload from the first offset to the second.
+    Payload(usize, usize),
+    /// A VXLAN header at the first offset, in a UDP datagram that ends at
+    /// the second.
+    Vxlan(usize, usize),
+}
+
 /// [`Walker::walk_common`]'s link layer: an Ethernet header and up to two
 /// VLAN tags, or nothing before a bare IP packet. Where the IP header
 /// starts, and whether it is IPv6.
@@ -1648,17 +1677,17 @@ fn common_link(
             .map(|b| u16::from_be_bytes([b[0], b[1]]))
     };
     match first {
-        Next::Ethernet(0) => {
-            let mut et = u16_at(12)?;
+        Next::Ethernet(start) => {
+            let mut et = u16_at(start + 12)?;
             put(
                 layers,
                 n,
                 LayerKind::Ethernet,
-                0,
+                start,
                 ethernet::HEADER_LEN,
                 buf.len(),
             );
-            let mut at = ethernet::HEADER_LEN;
+            let mut at = start + ethernet::HEADER_LEN;
             for _ in 0..2 {
                 if !matches!(
                     EtherType(et),
@@ -3076,7 +3105,52 @@ pub(crate) mod tests {
         )
     }
 
+    /// A [`near_common_frame`] inside Ethernet / IPv4 or IPv6 / UDP /
+    /// VXLAN, with the outer lengths, port and VXLAN flags drawn around
+    /// what the fast path checks.
+    fn near_vxlan_frame() -> impl Strategy<Value = Vec<u8>> {
+        (
+            near_common_frame(),
+            any::<bool>(),
+            prop_oneof![4 => Just(4789u16), 1 => Just(8472), 1 => Just(6081), 1 => any::<u16>()],
+            prop_oneof![4 => Just(0x08u8), 1 => Just(0x00), 1 => any::<u8>()],
+            prop_oneof![3 => Just(0i16), 2 => -9i16..0, 1 => 1i16..9],
+            0usize..8,
+        )
+            .prop_map(|(inner, v6, port, flags, skew, pad)| {
+                let udp_len = 8 + 8 + inner.len();
+                let mut f = std::vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1];
+                if v6 {
+                    f.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
+                    f.extend_from_slice(&(udp_len as u16).to_be_bytes());
+                    f.extend_from_slice(&[17, 64]);
+                    f.extend_from_slice(&[0x20; 32]);
+                } else {
+                    f.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
+                    f.extend_from_slice(&((20 + udp_len) as u16).to_be_bytes());
+                    f.extend_from_slice(&[0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+                }
+                let ulen = (udp_len as u16).saturating_add_signed(skew);
+                f.extend_from_slice(&[0xc0, 0x00]);
+                f.extend_from_slice(&port.to_be_bytes());
+                f.extend_from_slice(&ulen.to_be_bytes());
+                f.extend_from_slice(&[0, 0, flags, 0, 0, 0, 0, 0, 7, 0]);
+                f.extend_from_slice(&inner);
+                // Ethernet padding after the outer datagram.
+                f.resize(f.len() + pad, 0);
+                f
+            })
+    }
+
     proptest! {
+        #[test]
+        fn fast_path_equals_the_general_walk_through_vxlan(frame in near_vxlan_frame()) {
+            let mut reused = Layers::new();
+            for w in [Walker::new(), Walker::new().with_vxlan_port(8472)] {
+                fast_path_agrees(&w, &frame, &mut reused);
+            }
+        }
+
         #[test]
         fn fast_path_equals_the_general_walk(frame in near_common_frame()) {
             let mut reused = Layers::new();
