@@ -922,35 +922,26 @@ impl Walker {
         if self.capture {
             return false;
         }
-        let mut buf = &buf[..buf.len().min(MAX_WALK_LEN)];
+        let buf = &buf[..buf.len().min(MAX_WALK_LEN)];
         let mut n = 0;
-        let mut first = first;
-        let (at, limit) = loop {
-            let Some((at, v6)) = common_link(buf, first, layers, &mut n) else {
-                return false;
-            };
-            let Some((at, proto, limit)) = common_ip(buf, at, v6, layers, &mut n) else {
-                return false;
-            };
-            if network_only {
-                break (at, limit);
-            }
+        let Some((at, v6)) = common_link(buf, first, layers, &mut n) else {
+            return false;
+        };
+        let Some((at, proto, limit)) = common_ip(buf, at, v6, layers, &mut n) else {
+            return false;
+        };
+        let (at, limit) = if network_only {
+            (at, limit)
+        } else {
             match self.common_transport(buf, at, proto, limit, layers, &mut n) {
-                Some(Common::Payload(at, end)) => break (at, end),
-                // VXLAN (with its I flag, RFC 7348) around an Ethernet
-                // frame that ends with the UDP datagram, once.
-                Some(Common::Vxlan(at, end))
-                    if matches!(first, Next::Ethernet(0) | Next::EtherType(_, 0)) =>
-                {
-                    match buf.get(at..end) {
-                        Some([flags, _, _, _, _, _, _, _, ..]) if flags & 0x08 != 0 => {}
-                        _ => return false,
+                Some(Common::Payload(at, end)) => (at, end),
+                Some(Common::Vxlan(at, end)) => {
+                    match self.common_vxlan(&buf[..end], at, layers, &mut n) {
+                        Some(inner) => inner,
+                        None => return false,
                     }
-                    put(layers, &mut n, LayerKind::Vxlan, at, vxlan::HEADER_LEN, end);
-                    buf = &buf[..end];
-                    first = Next::Ethernet(at + vxlan::HEADER_LEN);
                 }
-                _ => return false,
+                None => return false,
             }
         };
         if at < limit {
@@ -958,6 +949,39 @@ impl Walker {
         }
         layers.count = n;
         true
+    }
+
+    /// [`walk_common`](Self::walk_common) through a VXLAN header at `at`
+    /// (with its I flag, RFC 7348) into the Ethernet frame it carries,
+    /// which ends with the UDP datagram (`buf` ends there) and holds no
+    /// further tunnel: where the inner payload starts and ends. Out of
+    /// line, to keep the plain frames' path short.
+    #[inline(never)]
+    fn common_vxlan(
+        &self,
+        buf: &[u8],
+        at: usize,
+        layers: &mut Layers,
+        n: &mut usize,
+    ) -> Option<(usize, usize)> {
+        match buf.get(at..) {
+            Some([flags, _, _, _, _, _, _, _, ..]) if flags & 0x08 != 0 => {}
+            _ => return None,
+        }
+        put(
+            layers,
+            n,
+            LayerKind::Vxlan,
+            at,
+            vxlan::HEADER_LEN,
+            buf.len(),
+        );
+        let (ip_at, v6) = common_link(buf, Next::Ethernet(at + vxlan::HEADER_LEN), layers, n)?;
+        let (at, proto, limit) = common_ip(buf, ip_at, v6, layers, n)?;
+        match self.common_transport(buf, at, proto, limit, layers, n)? {
+            Common::Payload(at, end) => Some((at, end)),
+            Common::Vxlan(..) => None,
+        }
     }
 
     /// [`walk_common`](Self::walk_common)'s transport header at `at`, in a
