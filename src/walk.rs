@@ -3166,6 +3166,30 @@ pub(crate) mod tests {
             })
     }
 
+    /// A plain TCP frame in VXLAN, with and without the I flag: the fast
+    /// path reads the first and leaves the second to the general walk,
+    /// which ends with an error at `vxlan` (RFC 7348).
+    #[test]
+    fn fast_path_through_vxlan_needs_the_i_flag() {
+        let w = Walker::new();
+        let mut reused = Layers::new();
+        for v6 in [false, true] {
+            let mut frame =
+                crate::packet::tests::vxlan_frame(&crate::flow::tests::TCP_TIMESTAMPS, v6, true);
+            let vx = w.ethernet(&frame).find(K::Vxlan, Which::Outermost).unwrap();
+            let at = w.ethernet(&frame).get(vx).unwrap().start;
+            // Ethernet and network-layer walks take it; the bare-IP one
+            // does not (the frame starts with Ethernet).
+            assert_eq!(fast_path_agrees(&w, &frame, &mut reused), 2);
+            w.ethernet_into(&frame, &mut reused);
+            assert_eq!(reused.len(), 8);
+            frame[at] &= !0x08;
+            assert_eq!(fast_path_agrees(&w, &frame, &mut reused), 1);
+            w.ethernet_into(&frame, &mut reused);
+            assert_eq!(reused.error().map(|e| e.layer()), Some(ErrorLayer::Vxlan));
+        }
+    }
+
     proptest! {
         #[test]
         fn fast_path_equals_the_general_walk_through_vxlan(frame in near_vxlan_frame()) {
