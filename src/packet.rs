@@ -119,6 +119,16 @@ struct Cover {
     pseudo: bool,
 }
 
+/// The checksum an IPv4 address change fixes through the pseudo-header,
+/// in the setters' common case.
+enum Pseudo {
+    /// No layer after the IPv4 header has a pseudo-header checksum.
+    None,
+    /// The TCP or UDP layer's extent (its checksum at 16 or 6), and
+    /// whether it is UDP.
+    Transport(Range<usize>, bool),
+}
+
 /// IP protocols the walk does not dissect whose checksum still covers the
 /// IP addresses through a pseudo-header: (protocol, checksum offset, over
 /// IPv4 too, rule). Over IPv4, PIM and VRRPv2 checksum their message only,
@@ -799,25 +809,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         whole: Delta,
         ipv4_address: bool,
     ) -> bool {
-        let layers = self.layers.borrow();
-        let len = self.buf.len();
-        // Where a TCP or UDP checksum lies, if the layer lies in the
-        // buffer (as `cover` has it), with whether the UDP rule applies.
-        let transport = |t: &Layer| match t.kind {
-            LayerKind::Tcp if t.start + 18 <= t.end && t.end <= len => {
-                Some(Some((t.start + 16, false)))
-            }
-            LayerKind::Udp if t.start + 8 <= t.end && t.end <= len => {
-                Some(Some((t.start + 6, true)))
-            }
-            _ => None,
-        };
+        // Where a TCP or UDP checksum lies, with whether the UDP rule
+        // applies.
+        let at = |(r, udp): (Range<usize>, bool)| (r.start + if udp { 6 } else { 16 }, udp);
         let own = match l.kind {
             // The field lies in the fixed header, which the setters
             // checked is inside the buffer.
             LayerKind::Ipv4 if l.start + 20 <= l.header_range().end => Some((l.start + 10, false)),
-            LayerKind::Tcp | LayerKind::Udp if end <= l.end => match transport(l) {
-                Some(own) => own,
+            LayerKind::Tcp | LayerKind::Udp if end <= l.end => match self.plain_transport(l) {
+                Some(t) => Some(at(t)),
                 None => return false,
             },
             LayerKind::Ethernet
@@ -830,42 +830,15 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             _ => return false,
         };
         let pseudo = if ipv4_address {
-            match layers.get(k + 1) {
-                None => None,
-                Some(t) => match t.kind {
-                    LayerKind::Tcp | LayerKind::Udp => match transport(&t) {
-                        Some(t) => t,
-                        None => return false,
-                    },
-                    // No pseudo-header.
-                    LayerKind::Icmpv4
-                    | LayerKind::Gre
-                    | LayerKind::Ipv4
-                    | LayerKind::Ipv6
-                    | LayerKind::Mpls => None,
-                    _ => return false,
-                },
+            match self.pseudo_transport(k) {
+                Some(Pseudo::Transport(r, udp)) => Some(at((r, udp))),
+                Some(Pseudo::None) => None,
+                None => return false,
             }
         } else {
             None
         };
-        // Nothing before layer `k` has a checksum over what it carries.
-        let covered = (0..k).any(|j| {
-            !matches!(
-                layers.kind(j),
-                Some(
-                    LayerKind::Ethernet
-                        | LayerKind::Vlan
-                        | LayerKind::Ipv4
-                        | LayerKind::Ipv6
-                        | LayerKind::Ipv6Ext(_)
-                        | LayerKind::Mpls
-                        | LayerKind::Pppoe
-                        | LayerKind::Macsec
-                )
-            )
-        });
-        if covered {
+        if self.covered_before(k) {
             return false;
         }
         let fix = |buf: &mut [u8], at: usize, udp: bool, d: Delta| {
@@ -1037,25 +1010,56 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
     #[inline(always)]
     fn uncovered(&self, i: usize) -> Option<Layer> {
+        let l = self.layers.borrow().get(i)?;
+        (!self.covered_before(i)).then_some(l)
+    }
+
+    /// Whether a layer before layer `i` may have a checksum over what it
+    /// carries: anything but link, IP and MPLS headers.
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
+    fn covered_before(&self, i: usize) -> bool {
         let layers = self.layers.borrow();
-        let l = layers.get(i)?;
-        (0..i)
-            .all(|j| {
-                matches!(
-                    layers.kind(j),
-                    Some(
-                        LayerKind::Ethernet
-                            | LayerKind::Vlan
-                            | LayerKind::Ipv4
-                            | LayerKind::Ipv6
-                            | LayerKind::Ipv6Ext(_)
-                            | LayerKind::Mpls
-                            | LayerKind::Pppoe
-                            | LayerKind::Macsec
-                    )
+        (0..i).any(|j| {
+            !matches!(
+                layers.kind(j),
+                Some(
+                    LayerKind::Ethernet
+                        | LayerKind::Vlan
+                        | LayerKind::Ipv4
+                        | LayerKind::Ipv6
+                        | LayerKind::Ipv6Ext(_)
+                        | LayerKind::Mpls
+                        | LayerKind::Pppoe
+                        | LayerKind::Macsec
                 )
-            })
-            .then_some(l)
+            )
+        })
+    }
+
+    /// In the common case, the transport layer whose checksum takes the
+    /// addresses of IPv4 layer `i` into its pseudo-header, as
+    /// [`plain_transport`](Self::plain_transport) gives it, or that no
+    /// layer does (none follows, or one without a pseudo-header); `None`
+    /// when layer `i + 1` is not the common case.
+    #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
+    #[inline(always)]
+    fn pseudo_transport(&self, i: usize) -> Option<Pseudo> {
+        let Some(t) = self.layers.borrow().get(i + 1) else {
+            return Some(Pseudo::None);
+        };
+        match t.kind {
+            LayerKind::Tcp | LayerKind::Udp => self
+                .plain_transport(&t)
+                .map(|(r, udp)| Pseudo::Transport(r, udp)),
+            // No pseudo-header.
+            LayerKind::Icmpv4
+            | LayerKind::Gre
+            | LayerKind::Ipv4
+            | LayerKind::Ipv6
+            | LayerKind::Mpls => Some(Pseudo::None),
+            _ => None,
+        }
     }
 
     /// The fixed header of IPv4 layer `i` in the common case
@@ -1092,23 +1096,9 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         let Some(s) = self.plain_ipv4(i) else {
             return false;
         };
-        let layers = self.layers.borrow();
         // The transport checksum over the pseudo-header, if any.
-        let transport = match layers.get(i + 1) {
-            None => None,
-            Some(t) => match t.kind {
-                LayerKind::Tcp | LayerKind::Udp => match self.plain_transport(&t) {
-                    Some(t) => Some(t),
-                    None => return false,
-                },
-                // No pseudo-header.
-                LayerKind::Icmpv4
-                | LayerKind::Gre
-                | LayerKind::Ipv4
-                | LayerKind::Ipv6
-                | LayerKind::Mpls => None,
-                _ => return false,
-            },
+        let Some(transport) = self.pseudo_transport(i) else {
+            return false;
         };
         let mut ip = Ipv4Mut::new_unchecked(&mut self.buf[s..s + 20]);
         let old = if src { ip.src() } else { ip.dst() };
@@ -1121,9 +1111,13 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
             ip.set_dst(addr)
         };
         match transport {
-            Some((r, false)) => TcpMut::new_unchecked(&mut self.buf[r]).apply_delta(delta),
-            Some((r, true)) => UdpMut::new_unchecked(&mut self.buf[r]).apply_delta(delta),
-            None => {}
+            Pseudo::Transport(r, false) => {
+                TcpMut::new_unchecked(&mut self.buf[r]).apply_delta(delta);
+            }
+            Pseudo::Transport(r, true) => {
+                UdpMut::new_unchecked(&mut self.buf[r]).apply_delta(delta);
+            }
+            Pseudo::None => {}
         }
         true
     }
