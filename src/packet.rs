@@ -96,7 +96,7 @@ use core::borrow::Borrow;
 use core::net::{Ipv4Addr, Ipv6Addr};
 use core::ops::Range;
 
-use crate::checksum::{Delta, Rule};
+use crate::checksum::{self, Delta, Rule};
 use crate::error::{Error, Layer as ErrorLayer};
 use crate::field;
 use crate::ip::{Dscp, Ecn, Hop, IpProtocol};
@@ -690,7 +690,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         self.buf[at..end].copy_from_slice(&new);
         let (old, new) = (&old[..], &new[..]);
         let whole = field_delta(at, old, new);
-        if !self.plain_field(k, l, end, whole, ipv4_address) {
+        if !self.plain_field(k, l, whole, ipv4_address) {
             self.field_general(k, l, at, old, new, whole, ipv4_address);
         }
         Ok(())
@@ -791,66 +791,41 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
     }
 
     /// The common case of [`write_field`](Self::write_field) in
-    /// straight-line code: a field of an IPv4, TCP or UDP header (or of a
-    /// header without a checksum) that no earlier layer's checksum covers
-    /// (no tunnel or ICMP error around it), whose transport layer, for an
-    /// IPv4 address, is TCP or UDP or has no pseudo-header. Fixes the
-    /// header's own checksum and the transport checksum and returns true;
-    /// returns false, having changed nothing, for everything else, which
-    /// the general path then fixes. Both give the same bytes (tests hold
-    /// them to [`write`](Self::write)).
+    /// straight-line code: a field of an IPv4 header that is no address,
+    /// or of a header without a checksum, that no earlier layer's checksum
+    /// covers (no tunnel or ICMP error around it). Fixes the IPv4 header
+    /// checksum and returns true; returns false, having changed nothing,
+    /// for everything else, which the general path then fixes. (Addresses
+    /// and ports have their common case in their setters, through the
+    /// views: when those fail, this would too.) Both give the same bytes
+    /// (tests hold them to [`write`](Self::write)).
     #[allow(clippy::inline_always)] // measured: benches/packet.rs (callgrind counts in BENCHMARKS.md)
     #[inline(always)]
-    fn plain_field(
-        &mut self,
-        k: usize,
-        l: &Layer,
-        end: usize,
-        whole: Delta,
-        ipv4_address: bool,
-    ) -> bool {
-        // Where a TCP or UDP checksum lies, with whether the UDP rule
-        // applies.
-        let at = |(r, udp): (Range<usize>, bool)| (r.start + if udp { 6 } else { 16 }, udp);
-        let own = match l.kind {
+    fn plain_field(&mut self, k: usize, l: &Layer, whole: Delta, ipv4_address: bool) -> bool {
+        if ipv4_address || self.covered_before(k) {
+            return false;
+        }
+        match l.kind {
             // The field lies in the fixed header, which the setters
-            // checked is inside the buffer.
-            LayerKind::Ipv4 if l.start + 20 <= l.header_range().end => Some((l.start + 10, false)),
-            LayerKind::Tcp | LayerKind::Udp if end <= l.end => match self.plain_transport(l) {
-                Some(t) => Some(at(t)),
-                None => return false,
-            },
+            // checked is inside the buffer. The returned delta is for
+            // checksums around this one, and there are none.
+            LayerKind::Ipv4 if l.start + 20 <= l.header_range().end => {
+                let _ = checksum::apply_at(
+                    self.buf,
+                    l.start,
+                    l.start + 10,
+                    whole.shifted(l.start),
+                    Rule::Plain,
+                );
+            }
             LayerKind::Ethernet
             | LayerKind::Vlan
             | LayerKind::Ipv6
             | LayerKind::Vxlan
             | LayerKind::Geneve
             | LayerKind::Gtpu
-            | LayerKind::Mpls => None,
+            | LayerKind::Mpls => {}
             _ => return false,
-        };
-        let pseudo = if ipv4_address {
-            match self.pseudo_transport(k) {
-                Some(Pseudo::Transport(r, udp)) => Some(at((r, udp))),
-                Some(Pseudo::None) => None,
-                None => return false,
-            }
-        } else {
-            None
-        };
-        if self.covered_before(k) {
-            return false;
-        }
-        let fix = |buf: &mut [u8], at: usize, udp: bool, d: Delta| {
-            let old = field::u16_at(buf, at);
-            let fixed = if udp { d.apply_udp(old) } else { d.apply(old) };
-            field::set_u16(buf, at, fixed);
-        };
-        if let Some((c, udp)) = own {
-            fix(self.buf, c, udp, whole.shifted(l.start));
-        }
-        if let Some((c, udp)) = pseudo {
-            fix(self.buf, c, udp, whole.shifted(l.start + 12));
         }
         true
     }
@@ -1188,7 +1163,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         if self.plain_ipv4_address(i, true, addr) {
             return Ok(());
         }
-        self.as_general().set_ipv4_src_general(i, addr)
+        self.as_general()
+            .set_ipv4_address_general(i, crate::ipv4::field_at::SRC.start, addr)
     }
 
     /// Sets the destination address of the IPv4 header at layer `i`, as
@@ -1202,7 +1178,8 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         if self.plain_ipv4_address(i, false, addr) {
             return Ok(());
         }
-        self.as_general().set_ipv4_dst_general(i, addr)
+        self.as_general()
+            .set_ipv4_address_general(i, crate::ipv4::field_at::DST.start, addr)
     }
 
     /// Sets the source address of the IPv6 header at layer `i`; the
@@ -1386,7 +1363,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         if self.plain_port(i, true, port) {
             return Ok(());
         }
-        self.as_general().set_src_port_general(i, port)
+        self.as_general().set_port_general(i, 0, port)
     }
 
     /// Sets the destination port of the TCP or UDP layer `i`.
@@ -1399,7 +1376,7 @@ impl<'a, L: Borrow<Layers>> Packet<'a, L> {
         if self.plain_port(i, false, port) {
             return Ok(());
         }
-        self.as_general().set_dst_port_general(i, port)
+        self.as_general().set_port_general(i, 2, port)
     }
 
     /// Sets the VLAN id of the tag at layer `i`, keeping PCP and DEI. Inside
@@ -1474,30 +1451,18 @@ impl Packet<'_, &Layers> {
     // own: the caller's `Packet` then need not live in memory for them
     // (a copy the hot path would wait on).
 
-    /// [`set_ipv4_src`](Self::set_ipv4_src) in every other case, out of line.
+    /// [`set_ipv4_src`](Self::set_ipv4_src) and
+    /// [`set_ipv4_dst`](Self::set_ipv4_dst) in every other case, out of
+    /// line: the address at `offset` of the IPv4 header.
     #[inline(never)]
-    fn set_ipv4_src_general(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
+    fn set_ipv4_address_general(
+        &mut self,
+        i: usize,
+        offset: usize,
+        addr: Ipv4Addr,
+    ) -> Result<(), Error> {
         let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
-        self.write_field(
-            i,
-            &l,
-            l.start + crate::ipv4::field_at::SRC.start,
-            addr.octets(),
-            true,
-        )
-    }
-
-    /// [`set_ipv4_dst`](Self::set_ipv4_dst) in every other case, out of line.
-    #[inline(never)]
-    fn set_ipv4_dst_general(&mut self, i: usize, addr: Ipv4Addr) -> Result<(), Error> {
-        let l = self.layer(i, |k| matches!(k, LayerKind::Ipv4), "an IPv4 header")?;
-        self.write_field(
-            i,
-            &l,
-            l.start + crate::ipv4::field_at::DST.start,
-            addr.octets(),
-            true,
-        )
+        self.write_field(i, &l, l.start + offset, addr.octets(), true)
     }
 
     /// [`set_hop_limit`](Self::set_hop_limit) in every other case, out of line.
@@ -1518,26 +1483,17 @@ impl Packet<'_, &Layers> {
         Ok(hop)
     }
 
-    /// [`set_src_port`](Self::set_src_port) in every other case, out of line.
+    /// [`set_src_port`](Self::set_src_port) and
+    /// [`set_dst_port`](Self::set_dst_port) in every other case, out of
+    /// line: the port at `offset` of the TCP or UDP header.
     #[inline(never)]
-    fn set_src_port_general(&mut self, i: usize, port: u16) -> Result<(), Error> {
+    fn set_port_general(&mut self, i: usize, offset: usize, port: u16) -> Result<(), Error> {
         let l = self.layer(
             i,
             |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
             "a TCP or UDP header",
         )?;
-        self.write_field(i, &l, l.start, port.to_be_bytes(), false)
-    }
-
-    /// [`set_dst_port`](Self::set_dst_port) in every other case, out of line.
-    #[inline(never)]
-    fn set_dst_port_general(&mut self, i: usize, port: u16) -> Result<(), Error> {
-        let l = self.layer(
-            i,
-            |k| matches!(k, LayerKind::Tcp | LayerKind::Udp),
-            "a TCP or UDP header",
-        )?;
-        self.write_field(i, &l, l.start + 2, port.to_be_bytes(), false)
+        self.write_field(i, &l, l.start + offset, port.to_be_bytes(), false)
     }
 }
 
